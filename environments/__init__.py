@@ -1,0 +1,1 @@
+"""Environments: simulated students, gymnasium environments with task spaces, and the task wrapper."""

@@ -1,0 +1,1 @@
+"""Experiments: YAML configs, the runner, logging, the CLI and the plugin registry."""

@@ -1,0 +1,1 @@
+"""Students: learners that take lessons from a teacher and report feedback."""

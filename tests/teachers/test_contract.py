@@ -1,0 +1,19 @@
+"""Every built-in teacher passes the shipped contract suite."""
+
+from __future__ import annotations
+
+from teachers import BoxSpace, DiscreteSpace, Random, Teacher
+from teachers.contract import parametrize_with_checks
+
+BOX = BoxSpace([0.0, -1.0], [1.0, 1.0], names=["a", "b"])
+
+TEACHERS: list[Teacher] = [
+    Random(BOX, seed=0),
+    Random(DiscreteSpace(7), seed=0),
+    Random(BOX, initial_mean=[0.5, 0.0], seed=0),
+]
+
+
+@parametrize_with_checks(TEACHERS)
+def test_teacher_contract(teacher: Teacher, check) -> None:
+    check(teacher)
