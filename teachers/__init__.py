@@ -1,13 +1,17 @@
 """Teachers: the teacher/student protocol, task spaces and the teacher algorithms."""
 
+from teachers.alp_gmm import ALP_GMM_PRESETS, ALPGMM
 from teachers.base import FEEDBACK_FIELDS, Feedback, Lesson, Teacher
 from teachers.random_teacher import Random
 from teachers.registry import TEACHERS, make_teacher, register_teacher
 from teachers.spaces import BoxSpace, DiscreteSpace, ProductSpace, SubsetSpace, TaskSpace, space_from_dict
 
 register_teacher(Random)
+register_teacher(ALPGMM)
 
 __all__ = [
+    "ALPGMM",
+    "ALP_GMM_PRESETS",
     "FEEDBACK_FIELDS",
     "TEACHERS",
     "BoxSpace",

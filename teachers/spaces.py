@@ -165,6 +165,8 @@ class BoxSpace(TaskSpace):
             raise TypeError(f"{name}: expected a vector of {self.dim} numbers for {self!r}, got {task!r}") from None
         if arr.ndim == 0 and self.dim == 1:
             arr = arr.reshape(1)
+        if arr.shape == (self.dim,) and (arr >= self.low).all() and (arr <= self.high).all():
+            return arr  # fast path; NaN fails the comparisons and gets the detailed message below
         if arr.shape != (self.dim,):
             raise ValueError(
                 f"{name}: expected shape ({self.dim},) with dimensions {list(self.names)}, got shape {arr.shape}"
