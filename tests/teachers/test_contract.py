@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from teachers import BoxSpace, DiscreteSpace, Random, Teacher
+from teachers import ALPGMM, BoxSpace, DiscreteSpace, Random, Teacher
 from teachers.contract import parametrize_with_checks
 
 BOX = BoxSpace([0.0, -1.0], [1.0, 1.0], names=["a", "b"])
@@ -11,6 +11,9 @@ TEACHERS: list[Teacher] = [
     Random(BOX, seed=0),
     Random(DiscreteSpace(7), seed=0),
     Random(BOX, initial_mean=[0.5, 0.0], seed=0),
+    ALPGMM(BOX, fit_rate=40, potential_ks=[2, 3, 4], seed=0),
+    ALPGMM(BOX, fit_rate=30, potential_ks=[1, 2], random_task_ratio=0.5, criterion="bic", n_init=2,
+           initial_mean=[0.5, 0.0], return_bounds=(-1.0, 2.0), seed=3),
 ]
 
 
