@@ -2,12 +2,17 @@
 
 from teachers.alp_gmm import ALP_GMM_PRESETS, ALPGMM
 from teachers.base import FEEDBACK_FIELDS, Feedback, Lesson, Teacher
+from teachers.data_curricula import CyclicalCurriculum, FixedExponentialPacing, FullData, PacingCurriculum
 from teachers.random_teacher import Random
 from teachers.registry import TEACHERS, make_teacher, register_teacher
 from teachers.spaces import BoxSpace, DiscreteSpace, ProductSpace, SubsetSpace, TaskSpace, space_from_dict
 
 register_teacher(Random)
 register_teacher(ALPGMM)
+register_teacher(FullData)
+register_teacher(PacingCurriculum)
+register_teacher(FixedExponentialPacing)
+register_teacher(CyclicalCurriculum)
 
 __all__ = [
     "ALPGMM",
@@ -15,9 +20,13 @@ __all__ = [
     "FEEDBACK_FIELDS",
     "TEACHERS",
     "BoxSpace",
+    "CyclicalCurriculum",
     "DiscreteSpace",
     "Feedback",
+    "FixedExponentialPacing",
+    "FullData",
     "Lesson",
+    "PacingCurriculum",
     "ProductSpace",
     "Random",
     "SubsetSpace",
