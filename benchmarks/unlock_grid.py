@@ -54,7 +54,9 @@ def run_job(job: Job) -> tuple[Job, list[int], list[float], np.ndarray]:
     return job, result.episodes, result.mastered, result.call_ns
 
 
-def build_tables(results: list[tuple[Job, list[int], list[float], np.ndarray]], teachers: list[str]) -> tuple[list[list[str]], list[list[str]]]:
+def build_tables(
+    results: list[tuple[Job, list[int], list[float], np.ndarray]], teachers: list[str]
+) -> tuple[list[list[str]], list[list[str]]]:
     curves: dict[str, list[list[float]]] = {t: [] for t in teachers}
     costs: dict[str, list[np.ndarray]] = {t: [] for t in teachers}
     episodes: list[int] = []
@@ -90,7 +92,9 @@ def to_csv(rows: list[list[str]]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--teachers", nargs="+", default=["random", "alp_gmm"], help="teacher names, optionally name:preset")
+    parser.add_argument(
+        "--teachers", nargs="+", default=["random", "alp_gmm"], help="teacher names, optionally name:preset"
+    )
     parser.add_argument("--seeds", type=int, default=5, help="number of seeds (0 .. seeds-1)")
     parser.add_argument("--d", type=int, default=2, help="task dimensions")
     parser.add_argument("--n", type=int, default=10, help="bins per dimension")
@@ -104,7 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.output is not None and args.output.suffix not in (".md", ".csv"):
         parser.error(f"--output: expected a .md or .csv file, got {str(args.output)!r}")
 
-    jobs = [Job(t, s, args.d, args.n, args.episodes, args.report_every) for t in args.teachers for s in range(args.seeds)]
+    jobs = [
+        Job(t, s, args.d, args.n, args.episodes, args.report_every) for t in args.teachers for s in range(args.seeds)
+    ]
     if args.jobs > 1:
         with ProcessPoolExecutor(max_workers=args.jobs) as pool:
             results = list(pool.map(run_job, jobs))

@@ -222,13 +222,17 @@ class ALPGMM(Teacher):
             raise ValueError(f"{owner}.fit_rate: expected an integer >= 2, got {self.fit_rate!r}")
         ks = list(self.potential_ks)
         if not ks or any(isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1 for k in ks):
-            raise ValueError(f"{owner}.potential_ks: expected a non-empty list of positive integers, got {self.potential_ks!r}")
+            raise ValueError(
+                f"{owner}.potential_ks: expected a non-empty list of positive integers, got {self.potential_ks!r}"
+            )
         if max(ks) > self.fit_rate:
             raise ValueError(
                 f"{owner}.potential_ks: {max(ks)} components cannot be fitted on fit_rate={self.fit_rate} points"
             )
         if not 0.0 <= float(self.random_task_ratio) <= 1.0:
-            raise ValueError(f"{owner}.random_task_ratio: expected a probability in [0, 1], got {self.random_task_ratio!r}")
+            raise ValueError(
+                f"{owner}.random_task_ratio: expected a probability in [0, 1], got {self.random_task_ratio!r}"
+            )
         if self.criterion not in CRITERIA:
             raise ValueError(f"{owner}.criterion: got {self.criterion!r}; allowed: {list(CRITERIA)}")
         if isinstance(self.n_init, bool) or not isinstance(self.n_init, (int, np.integer)) or self.n_init < 1:

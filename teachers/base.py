@@ -251,9 +251,7 @@ class Teacher(abc.ABC):
         """Validate the hyperparameters and build a fresh state (runs on first use)."""
         if not isinstance(self.task_space, self.space_types):
             allowed = ", ".join(t.__name__ for t in self.space_types)
-            raise TypeError(
-                f"{type(self).__name__}: task_space must be one of ({allowed}), got {self.task_space!r}"
-            )
+            raise TypeError(f"{type(self).__name__}: task_space must be one of ({allowed}), got {self.task_space!r}")
         if self.seed is not None and (isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer))):
             raise TypeError(f"{type(self).__name__}: seed must be an integer or None, got {self.seed!r}")
         self._validate_params()
@@ -378,8 +376,8 @@ class Teacher(abc.ABC):
     def _get_state(self) -> dict[str, Any]:
         return {}
 
-    def _set_state(self, state: dict[str, Any]) -> None:
-        pass
+    def _set_state(self, state: dict[str, Any]) -> None:  # noqa: B027 - optional hook
+        """Restore what :meth:`_get_state` returned (teachers without learned state keep nothing)."""
 
     # ------------------------------------------------------------------ contract-suite support
     def example_feedback(self, lesson: Lesson, rng: np.random.Generator) -> Feedback:

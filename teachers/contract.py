@@ -122,9 +122,7 @@ def _continue_identically(original: Teacher, restored: Teacher, how: str) -> Non
     b = _drive(restored, N_AFTER, np.random.default_rng(4))
     i = _same(a, b, original.task_space.equal_tasks)
     if i is not None:
-        raise ContractError(
-            f"after {how}, lesson {i} differs: {a[i].task!r} (original) vs {b[i].task!r} (restored)"
-        )
+        raise ContractError(f"after {how}, lesson {i} differs: {a[i].task!r} (original) vs {b[i].task!r} (restored)")
     if original.metrics() != restored.metrics():
         raise ContractError(f"after {how}, metrics differ: {original.metrics()} vs {restored.metrics()}")
 

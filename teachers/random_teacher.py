@@ -50,7 +50,9 @@ class Random(Teacher):
         self.initial_std = initial_std
 
     def _validate_params(self) -> None:
-        self.mean_, self.std_ = gaussian_params(self.task_space, self.initial_mean, self.initial_std, type(self).__name__)
+        self.mean_, self.std_ = gaussian_params(
+            self.task_space, self.initial_mean, self.initial_std, type(self).__name__
+        )
 
     def _sample(self) -> tuple[Any, str, dict[str, Any]]:
         if self.mean_ is None:
@@ -79,7 +81,11 @@ def gaussian_params(
     if std is None:
         std_arr = 0.1 * space.width
     else:
-        std_arr = np.broadcast_to(np.asarray(std, dtype=np.float64), (space.dim,)).copy() if np.ndim(std) == 0 else np.asarray(std, dtype=np.float64)
+        std_arr = (
+            np.broadcast_to(np.asarray(std, dtype=np.float64), (space.dim,)).copy()
+            if np.ndim(std) == 0
+            else np.asarray(std, dtype=np.float64)
+        )
         if std_arr.shape != (space.dim,):
             raise ValueError(f"{owner}.initial_std: expected {space.dim} values, got shape {std_arr.shape}")
         if not np.all(np.isfinite(std_arr)) or np.any(std_arr < 0):

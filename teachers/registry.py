@@ -25,7 +25,9 @@ def register_teacher(cls: type[Teacher]) -> type[Teacher]:
         raise ValueError(f"register_teacher: {cls.__qualname__} has an empty 'name' class attribute")
     other = TEACHERS.get(cls.name)
     if other is not None and other is not cls:
-        raise ValueError(f"register_teacher: name {cls.name!r} is already taken by {other.__module__}.{other.__qualname__}")
+        raise ValueError(
+            f"register_teacher: name {cls.name!r} is already taken by {other.__module__}.{other.__qualname__}"
+        )
     TEACHERS[cls.name] = cls
     return cls
 

@@ -135,7 +135,9 @@ class BoxSpace(TaskSpace):
         bad = np.flatnonzero(low_arr > high_arr)
         if bad.size:
             i = int(bad[0])
-            raise ValueError(f"BoxSpace: low[{i}]={low_arr[i]} is greater than high[{i}]={high_arr[i]}; need low <= high")
+            raise ValueError(
+                f"BoxSpace: low[{i}]={low_arr[i]} is greater than high[{i}]={high_arr[i]}; need low <= high"
+            )
         self.low = low_arr
         self.high = high_arr
         self.low.flags.writeable = False

@@ -88,8 +88,14 @@ def test_component_choice_is_proportional_to_mean_alp() -> None:
     means = np.array([[0.2, 0.2, 0.1], [0.5, 0.5, 0.3], [0.8, 0.8, 0.6]])
     cov = np.tile(np.eye(3) * 1e-3, (3, 1, 1))
     teacher.gmm_ = GaussianMixture(
-        weights=np.full(3, 1 / 3), means=means, covariances=cov, chol=np.linalg.cholesky(cov),
-        criterion=0.0, log_likelihood=0.0, n_iter=1, converged=True,
+        weights=np.full(3, 1 / 3),
+        means=means,
+        covariances=cov,
+        chol=np.linalg.cholesky(cov),
+        criterion=0.0,
+        log_likelihood=0.0,
+        n_iter=1,
+        converged=True,
     )
     n = 20_000
     counts = np.bincount([teacher.sample().info["component"] for _ in range(n)], minlength=3)

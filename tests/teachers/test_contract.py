@@ -12,8 +12,17 @@ TEACHERS: list[Teacher] = [
     Random(DiscreteSpace(7), seed=0),
     Random(BOX, initial_mean=[0.5, 0.0], seed=0),
     ALPGMM(BOX, fit_rate=40, potential_ks=[2, 3, 4], seed=0),
-    ALPGMM(BOX, fit_rate=30, potential_ks=[1, 2], random_task_ratio=0.5, criterion="bic", n_init=2,
-           initial_mean=[0.5, 0.0], return_bounds=(-1.0, 2.0), seed=3),
+    ALPGMM(
+        BOX,
+        fit_rate=30,
+        potential_ks=[1, 2],
+        random_task_ratio=0.5,
+        criterion="bic",
+        n_init=2,
+        initial_mean=[0.5, 0.0],
+        return_bounds=(-1.0, 2.0),
+        seed=3,
+    ),
 ]
 
 

@@ -110,7 +110,13 @@ def test_product_space() -> None:
 
 @pytest.mark.parametrize(
     "space",
-    [BOX, DiscreteSpace(5), DiscreteSpace(2, names=["a", "b"]), SubsetSpace(7), ProductSpace({"b": BOX, "d": DiscreteSpace(4)})],
+    [
+        BOX,
+        DiscreteSpace(5),
+        DiscreteSpace(2, names=["a", "b"]),
+        SubsetSpace(7),
+        ProductSpace({"b": BOX, "d": DiscreteSpace(4)}),
+    ],
 )
 def test_round_trip_through_plain_data(space: object) -> None:
     data = space.to_dict()
