@@ -1,1 +1,40 @@
-"""Environments: simulated students, gymnasium environments with task spaces, and the task wrapper."""
+"""Environments: simulated students, gymnasium environments with task spaces, and the task wrapper.
+
+Importing this package registers the gymnasium ids below with lazy ``"module:Class"`` entry
+points, so that Box2D and the environment modules are only imported when an environment is made:
+
+* ``autocurriculum/StumpTracks-v0`` -- :class:`environments.stump_tracks.StumpTracks`, the
+  Stump Tracks BipedalWalker of teachDeepRL (Portelas et al., CoRL 2019) and TeachMyAgent
+  (Romac et al., ICML 2021); keyword arguments ``body`` (``"default"``, ``"short"``,
+  ``"quadruped"``), ``max_stump_height`` (default 3), ``task_in_obs``, ``render_mode``;
+  episodes of at most 2000 steps.
+
+>>> import gymnasium as gym
+>>> import environments
+>>> env = gym.make("autocurriculum/StumpTracks-v0", body="short")
+"""
+
+from __future__ import annotations
+
+from gymnasium.envs.registration import register, registry
+
+__all__ = ["ENV_IDS"]
+
+NAMESPACE = "autocurriculum"
+
+# id -> (entry point, max_episode_steps)
+_ENVS: dict[str, tuple[str, int]] = {
+    f"{NAMESPACE}/StumpTracks-v0": ("environments.stump_tracks:StumpTracks", 2000),
+}
+
+ENV_IDS: tuple[str, ...] = tuple(_ENVS)
+
+
+def _register_all() -> None:
+    """Register every id once (importing the package twice does not re-register)."""
+    for env_id, (entry_point, max_steps) in _ENVS.items():
+        if env_id not in registry:
+            register(id=env_id, entry_point=entry_point, max_episode_steps=max_steps)
+
+
+_register_all()
