@@ -1,7 +1,13 @@
 """The ``autocurriculum`` command line.
 
-``autocurriculum demo`` compares teachers on the unlock grid in a few seconds;
-``autocurriculum list`` shows the registered teachers and their parameters.
+* ``autocurriculum run FILE [--jobs N] [--overwrite] [--output-dir DIR]``: every (teacher, seed)
+  of an experiment file;
+* ``autocurriculum resume RUN_DIR``: continue a killed run (or every unfinished run of an
+  experiment directory) from its last checkpoint;
+* ``autocurriculum list``: registered teachers, students and environments, with parameters;
+* ``autocurriculum report RUN_DIR... [--output table.md|.csv] [--plot plot.svg]``: mean and
+  spread across seeds over steps, and a plot;
+* ``autocurriculum demo``: the unlock-grid teacher comparison shipped with the package.
 """
 
 from __future__ import annotations
@@ -9,57 +15,149 @@ from __future__ import annotations
 import argparse
 import inspect
 import sys
+from pathlib import Path
 
-import numpy as np
+from experiments.config import ConfigError, load_config
+from experiments.registry import environment_ids, student_factories, teacher_classes
+from experiments.report import build_report
+from experiments.runner import RunDirectoryExists, resume_run, run_experiment
 
-from environments.unlock_grid import UnlockGrid, run_teacher
-from teachers import TEACHERS, make_teacher
+CONFIG_DIR = Path(__file__).resolve().parent / "configs"
 
 
-def _demo(args: argparse.Namespace) -> int:
-    print(
-        f"Unlock grid {args.n}x{args.n}: % of cells mastered after {args.episodes} episodes, "
-        f"{args.seeds} seeds (a perfect teacher needs {76 * args.n**2} episodes for 100%)\n"
-    )
-    print(f"| {'teacher':10} | {'% mastered':>14} | {'us per call':>11} |")
-    print(f"|{'-' * 12}|{'-' * 16}|{'-' * 13}|")
-    for name in args.teachers:
-        scores, costs = [], []
-        for seed in range(args.seeds):
-            grid = UnlockGrid(2, args.n)
-            result = run_teacher(make_teacher(name, grid.task_space, seed=seed), grid, args.episodes, args.episodes)
-            scores.append(result.mastered[-1])
-            costs.append(result.call_ns.mean() / 1000)
-        print(f"| {name:10} | {np.mean(scores):6.1f} ± {np.std(scores):5.1f} | {np.mean(costs):11.1f} |")
+def _print_summaries(summaries: list[dict]) -> None:
+    if not summaries:
+        return
+    keys = list(summaries[0]["final"])
+    print("\n| run | " + " | ".join(f"final {k}" for k in keys) + " | wall time (s) |")
+    print("|---|" + "---|" * len(keys) + "---|")
+    for s in summaries:
+        vals = " | ".join(f"{s['final'][k]:.3g}" for k in keys)
+        print(f"| {s['run']} | {vals} | {s['wall_time']:.1f} |")
+
+
+def _run(args: argparse.Namespace) -> int:
+    config = load_config(args.file, output_dir=args.output_dir)
+    summaries = run_experiment(config, jobs=args.jobs, overwrite=args.overwrite, progress_bar=not args.quiet)
+    _print_summaries(summaries)
+    print(f"\nruns written to {config.experiment_dir}; `autocurriculum report {config.experiment_dir}` aggregates them")
     return 0
+
+
+def _resume(args: argparse.Namespace) -> int:
+    _print_summaries(resume_run(Path(args.run_dir), jobs=args.jobs, progress_bar=not args.quiet))
+    return 0
+
+
+def _signature(fn: object, skip: tuple[str, ...]) -> str:
+    sig = inspect.signature(fn)  # type: ignore[arg-type]
+    parts = [
+        f"{p.name}={p.default!r}" if p.default is not p.empty else p.name
+        for p in sig.parameters.values()
+        if p.name not in skip and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    ]
+    return ", ".join(parts)
 
 
 def _list(args: argparse.Namespace) -> int:
     print("teachers:")
-    for name, cls in sorted(TEACHERS.items()):
-        sig = inspect.signature(cls.__init__)
-        params = [f"{p.name}={p.default!r}" for p in sig.parameters.values() if p.name not in ("self", "task_space")]
-        print(f"  {name:12} {cls.__module__}.{cls.__qualname__}({', '.join(params)})")
+    for name, (cls, origin) in sorted(teacher_classes().items()):
+        presets = getattr(cls, "PRESETS", None) or {}
+        extra = f"  presets: {sorted(presets)}" if presets else ""
+        print(f"  {name} [{origin}]: {cls.__module__}.{cls.__qualname__}")
+        print(f"      ({_signature(cls.__init__, ('self', 'task_space', 'seed'))}){extra}")
+    print("students:")
+    for name, factory in sorted(student_factories().items()):
+        print(
+            f"  {name} [{factory.origin}]: ({_signature(factory.params_of, ('self', 'seed', 'environment', 'evaluation'))})"
+        )
+    print("environments:")
+    for env_id in environment_ids():
+        print(f"  {env_id}")
+    print("experiment files shipped:")
+    for path in sorted(CONFIG_DIR.glob("*.yaml")):
+        print(f"  {path}")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    report = build_report([Path(p) for p in args.run_dirs])
+    print(report.markdown())
+    if args.output:
+        out = Path(args.output)
+        if out.suffix not in (".md", ".csv"):
+            raise ConfigError(f"--output: expected a .md or .csv file, got {str(out)!r}")
+        out.write_text(report.markdown() if out.suffix == ".md" else report.csv())
+        print(f"table written to {out}")
+    metrics = report.metrics()
+    if metrics:
+        metric = args.metric or metrics[0]
+        if metric not in metrics:
+            raise ConfigError(f"--metric: {metric!r} is not among the evaluated metrics {metrics}")
+        plot = Path(args.plot) if args.plot else Path(args.run_dirs[0]) / f"report_{metric}.svg"
+        plot.write_text(report.svg(metric))
+        print(f"plot written to {plot}")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    config = load_config(CONFIG_DIR / "unlock_grid.yaml", output_dir=args.output_dir)
+    config.logging.tensorboard = not args.no_tensorboard
+    summaries = run_experiment(config, jobs=args.jobs, overwrite=True, progress_bar=False)
+    _print_summaries(summaries)
+    report = build_report([config.experiment_dir])
+    print(report.markdown())
+    plot = config.experiment_dir / "report_mastered_percent.svg"
+    plot.write_text(report.svg("mastered_percent"))
+    print(
+        f"runs, TensorBoard events and {plot.name} in {config.experiment_dir} (tensorboard --logdir {config.experiment_dir})"
+    )
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="autocurriculum", description="Automatic curriculum learning experiments.")
     sub = parser.add_subparsers(dest="command", required=True)
-    demo = sub.add_parser("demo", help="compare teachers on the unlock grid (seconds)")
-    demo.add_argument("--teachers", nargs="+", default=["random", "alp_gmm"])
-    demo.add_argument("--episodes", type=int, default=20_000)
-    demo.add_argument("--seeds", type=int, default=3)
-    demo.add_argument("--n", type=int, default=10, help="bins per dimension")
-    demo.set_defaults(func=_demo)
-    lst = sub.add_parser("list", help="registered teachers and their parameters")
+
+    run = sub.add_parser("run", help="run every teacher and seed of an experiment file")
+    run.add_argument("file", help="experiment YAML file")
+    run.add_argument("--jobs", type=int, default=1, help="runs in parallel processes (default 1)")
+    run.add_argument("--overwrite", action="store_true", help="delete existing run directories first")
+    run.add_argument("--output-dir", help="override the file's output_dir")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.set_defaults(func=_run)
+
+    resume = sub.add_parser("resume", help="continue killed runs from their last checkpoint")
+    resume.add_argument("run_dir", help="a run directory, or an experiment directory holding runs")
+    resume.add_argument("--jobs", type=int, default=1)
+    resume.add_argument("--quiet", action="store_true")
+    resume.set_defaults(func=_resume)
+
+    lst = sub.add_parser("list", help="registered teachers, students and environments")
     lst.set_defaults(func=_list)
+
+    report = sub.add_parser("report", help="aggregate runs into a table and a plot")
+    report.add_argument("run_dirs", nargs="+", help="run or experiment directories")
+    report.add_argument("--output", help="also write the table to a .md or .csv file")
+    report.add_argument("--plot", help="SVG plot path (default: <first dir>/report_<metric>.svg)")
+    report.add_argument("--metric", help="metric to plot (default: the first evaluated)")
+    report.set_defaults(func=_report)
+
+    demo = sub.add_parser("demo", help="ALP-GMM vs Random on the unlock grid, from the shipped YAML (seconds)")
+    demo.add_argument("--output-dir", default="runs/demo")
+    demo.add_argument("--jobs", type=int, default=2)
+    demo.add_argument("--no-tensorboard", action="store_true")
+    demo.set_defaults(func=_demo)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except (ConfigError, RunDirectoryExists) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -1,0 +1,315 @@
+"""Typed experiment configuration, loaded from YAML with strict validation.
+
+An experiment file names one or more teachers, one student (and its environment), a budget
+counted in the student's unit, an evaluation schedule, seeds, an output directory, logging and
+checkpoint options::
+
+    name: unlock_grid_comparison
+    teachers:
+      - name: alp_gmm
+        params: {preset: teachdeeprl}
+      - name: random
+    student:
+      name: unlock_grid
+      params: {d: 2, n: 10}
+    budget: 20000
+    evaluation: {every: 1000}
+    seeds: [0, 1, 2, 3, 4]
+    output_dir: runs
+
+Every run is one (teacher, seed) pair. Files are read with ``yaml.safe_load`` (no Python
+objects), unknown keys are errors with the closest valid name suggested, and every error names
+the key path (``teachers[1].params``), the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+__all__ = [
+    "CheckpointConfig",
+    "ComponentConfig",
+    "ConfigError",
+    "EnvironmentConfig",
+    "EvaluationConfig",
+    "ExperimentConfig",
+    "LoggingConfig",
+    "RunSpec",
+    "load_config",
+    "parse_config",
+]
+
+
+class ConfigError(ValueError):
+    """An invalid experiment file; the message names the key path, the value and what is allowed."""
+
+
+@dataclass
+class ComponentConfig:
+    """A teacher or student: a registered name (or ``package.module:ClassName``) and parameters."""
+
+    name: str
+    params: dict[str, Any] = field(default_factory=dict)
+    label: str = ""
+
+
+@dataclass
+class EnvironmentConfig:
+    """A gymnasium environment id and its keyword arguments (body, task-space overrides, ...)."""
+
+    id: str
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class EvaluationConfig:
+    """Evaluate every ``every`` units on ``test_set`` (student-specific; ``None``: its default)."""
+
+    every: int
+    episodes: int = 1
+    test_set: Any = None
+
+
+@dataclass
+class LoggingConfig:
+    """TensorBoard options: scalars every ``scalars_every`` units, task histograms and task-space
+    images every ``histogram_every`` / ``image_every`` units (0 disables them)."""
+
+    tensorboard: bool = True
+    scalars_every: int = 0
+    histogram_every: int = 0
+    image_every: int = 0
+    progress_bar: bool = True
+
+
+@dataclass
+class CheckpointConfig:
+    """Save everything a run needs to continue every ``every`` units (0: only at the end)."""
+
+    every: int = 0
+
+
+@dataclass
+class ExperimentConfig:
+    """A whole experiment file."""
+
+    name: str
+    teachers: list[ComponentConfig]
+    student: ComponentConfig
+    budget: int
+    evaluation: EvaluationConfig
+    seeds: list[int]
+    output_dir: str = "runs"
+    environment: EnvironmentConfig | None = None
+    logging: LoggingConfig = field(default_factory=LoggingConfig)
+    checkpoint: CheckpointConfig = field(default_factory=CheckpointConfig)
+    source: str = ""
+
+    def runs(self) -> list[RunSpec]:
+        """One run per (teacher, seed), in file order."""
+        return [RunSpec(self, teacher, seed) for teacher in self.teachers for seed in self.seeds]
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("source")
+        if self.environment is None:
+            data.pop("environment")
+        return data
+
+    @property
+    def experiment_dir(self) -> Path:
+        return Path(self.output_dir) / self.name
+
+
+@dataclass
+class RunSpec:
+    """One run of an experiment: a teacher and a seed."""
+
+    experiment: ExperimentConfig
+    teacher: ComponentConfig
+    seed: int
+
+    @property
+    def run_name(self) -> str:
+        return f"{self.teacher.label}__seed{self.seed}"
+
+    @property
+    def run_dir(self) -> Path:
+        return self.experiment.experiment_dir / self.run_name
+
+    def to_dict(self) -> dict[str, Any]:
+        data = self.experiment.to_dict()
+        data.pop("teachers")
+        data.pop("seeds")
+        data["teacher"] = asdict(self.teacher)
+        data["seed"] = self.seed
+        return data
+
+
+# ---------------------------------------------------------------------- validation helpers
+def _suggest(key: str, allowed: list[str]) -> str:
+    close = difflib.get_close_matches(key, allowed, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _mapping(value: Any, path: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{path}: expected a mapping, got {type(value).__name__} {value!r}")
+    for key in value:
+        if not isinstance(key, str):
+            raise ConfigError(f"{path}: keys must be strings, got {key!r}")
+    return value
+
+
+def _keys(value: Mapping[str, Any], path: str, required: list[str], optional: list[str]) -> None:
+    allowed = required + optional
+    for key in value:
+        if key not in allowed:
+            raise ConfigError(
+                f"{path + '.' if path else ''}{key}: unknown key{_suggest(key, allowed)}; allowed keys: {allowed}"
+            )
+    for key in required:
+        if key not in value:
+            raise ConfigError(f"{path + '.' if path else ''}{key}: required key is missing")
+
+
+def _int(value: Any, path: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigError(f"{path}: expected an integer >= {minimum}, got {value!r}")
+    return value
+
+
+def _str(value: Any, path: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{path}: expected a non-empty string, got {value!r}")
+    return value
+
+
+def _component(value: Any, path: str, labelled: bool) -> ComponentConfig:
+    if isinstance(value, str):
+        value = {"name": value}
+    data = _mapping(value, path)
+    _keys(data, path, ["name"], ["params", "label"] if labelled else ["params"])
+    name = _str(data["name"], f"{path}.name")
+    params = dict(_mapping(data.get("params") or {}, f"{path}.params"))
+    label = data.get("label")
+    if label is None:
+        preset = params.get("preset")
+        label = f"{name}_{preset}" if isinstance(preset, str) else name
+        label = label.replace(":", "_").replace(".", "_")
+    label = _str(label, f"{path}.label")
+    if any(c in label for c in "/\\ "):
+        raise ConfigError(f"{path}.label: {label!r} must not contain '/', '\\' or spaces (it names a run directory)")
+    return ComponentConfig(name=name, params=params, label=label)
+
+
+TOP_REQUIRED = ["name", "student", "budget", "evaluation", "seeds"]
+TOP_OPTIONAL = ["teacher", "teachers", "environment", "output_dir", "logging", "checkpoint"]
+
+
+def parse_config(data: Any, source: str = "<dict>") -> ExperimentConfig:
+    """Validate a mapping (as loaded from YAML) into an :class:`ExperimentConfig`."""
+    data = _mapping(data, "experiment file")
+    _keys(data, "", TOP_REQUIRED, TOP_OPTIONAL)
+    name = _str(data["name"], "name")
+    if any(c in name for c in "/\\ "):
+        raise ConfigError(f"name: {name!r} must not contain '/', '\\' or spaces (it names a directory)")
+
+    if ("teacher" in data) == ("teachers" in data):
+        raise ConfigError("teacher/teachers: give exactly one of 'teacher' (one mapping) or 'teachers' (a list)")
+    if "teacher" in data:
+        teachers = [_component(data["teacher"], "teacher", labelled=True)]
+    else:
+        raw = data["teachers"]
+        if not isinstance(raw, list) or not raw:
+            raise ConfigError(f"teachers: expected a non-empty list of teachers, got {raw!r}")
+        teachers = [_component(t, f"teachers[{i}]", labelled=True) for i, t in enumerate(raw)]
+    labels = [t.label for t in teachers]
+    dup = sorted({x for x in labels if labels.count(x) > 1})
+    if dup:
+        raise ConfigError(f"teachers: labels {dup} appear more than once; give each entry a distinct 'label'")
+
+    student = _component(data["student"], "student", labelled=False)
+    budget = _int(data["budget"], "budget", 1)
+
+    ev = _mapping(data["evaluation"], "evaluation")
+    _keys(ev, "evaluation", ["every"], ["episodes", "test_set"])
+    evaluation = EvaluationConfig(
+        every=_int(ev["every"], "evaluation.every", 1),
+        episodes=_int(ev.get("episodes", 1), "evaluation.episodes", 1),
+        test_set=ev.get("test_set"),
+    )
+
+    seeds = data["seeds"]
+    if isinstance(seeds, int) and not isinstance(seeds, bool):
+        seeds = [seeds]
+    if not isinstance(seeds, list) or not seeds:
+        raise ConfigError(f"seeds: expected a non-empty list of integers, got {seeds!r}")
+    seeds = [_int(s, f"seeds[{i}]", 0) for i, s in enumerate(seeds)]
+    if len(set(seeds)) != len(seeds):
+        raise ConfigError(f"seeds: {seeds} contains duplicates")
+
+    environment = None
+    if data.get("environment") is not None:
+        env = _mapping(data["environment"], "environment")
+        _keys(env, "environment", ["id"], ["kwargs"])
+        environment = EnvironmentConfig(
+            id=_str(env["id"], "environment.id"), kwargs=dict(_mapping(env.get("kwargs") or {}, "environment.kwargs"))
+        )
+
+    log = _mapping(data.get("logging") or {}, "logging")
+    _keys(log, "logging", [], ["tensorboard", "scalars_every", "histogram_every", "image_every", "progress_bar"])
+    for key in ("tensorboard", "progress_bar"):
+        if key in log and not isinstance(log[key], bool):
+            raise ConfigError(f"logging.{key}: expected true or false, got {log[key]!r}")
+    logging = LoggingConfig(
+        tensorboard=log.get("tensorboard", True),
+        scalars_every=_int(log.get("scalars_every", max(1, evaluation.every // 10)), "logging.scalars_every", 1),
+        histogram_every=_int(log.get("histogram_every", evaluation.every), "logging.histogram_every", 0),
+        image_every=_int(log.get("image_every", evaluation.every), "logging.image_every", 0),
+        progress_bar=log.get("progress_bar", True),
+    )
+
+    ck = _mapping(data.get("checkpoint") or {}, "checkpoint")
+    _keys(ck, "checkpoint", [], ["every"])
+    checkpoint = CheckpointConfig(every=_int(ck.get("every", 0), "checkpoint.every", 0))
+
+    output_dir = _str(data.get("output_dir", "runs"), "output_dir")
+    return ExperimentConfig(
+        name=name,
+        teachers=teachers,
+        student=student,
+        budget=budget,
+        evaluation=evaluation,
+        seeds=seeds,
+        output_dir=output_dir,
+        environment=environment,
+        logging=logging,
+        checkpoint=checkpoint,
+        source=source,
+    )
+
+
+def load_config(path: str | Path, output_dir: str | None = None) -> ExperimentConfig:
+    """Read and validate an experiment file. ``output_dir`` overrides the file's."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such experiment file")
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{path}: not valid YAML: {e}") from None
+    if output_dir is not None:
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path}: expected a mapping at the top level, got {type(data).__name__}")
+        data = {**data, "output_dir": output_dir}
+    try:
+        return parse_config(data, source=str(path))
+    except ConfigError as e:
+        raise ConfigError(f"{path}: {e}") from None

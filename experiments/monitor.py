@@ -1,0 +1,142 @@
+"""TensorBoard monitoring of a run. Teachers never log; this layer reads their metrics.
+
+Tags are grouped by prefix, keyed by the student's progress (steps, episodes or epochs):
+
+* ``student/``: ``episode_return``, ``episode_length``, ``score`` (means over the episodes
+  since the last write), ``episodes``;
+* ``eval/``: whatever the student's evaluation returns (``mastered_percent``, ``mean_return``);
+* ``teacher/``: the teacher's ``metrics()`` (GMM components, mean ALP, buffer fill, gamma...);
+* ``teacher/task/<dimension>``: histograms of the sampled task dimensions;
+* ``teacher/task_space``: an image of the task space (first two dimensions) with recent tasks
+  coloured by learning progress, score or return, and the teacher's mixture drawn on top where
+  it has one;
+* ``config``: the resolved configuration as text, and as hyperparameters at the end.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from experiments.config import LoggingConfig
+from experiments.plots import task_space_image
+from students.base import EpisodeRecord
+from teachers.base import Teacher
+from teachers.spaces import BoxSpace, DiscreteSpace
+
+__all__ = ["RunMonitor"]
+
+RECENT = 2000  # tasks kept for histograms and images
+
+
+class RunMonitor:
+    """Writes one run's TensorBoard events (or nothing when ``cfg.tensorboard`` is false)."""
+
+    def __init__(self, run_dir: Path, cfg: LoggingConfig, purge_step: int | None = None) -> None:
+        self.cfg = cfg
+        self.writer = None
+        if cfg.tensorboard:
+            from torch.utils.tensorboard import SummaryWriter
+
+            self.writer = SummaryWriter(log_dir=str(run_dir / "tensorboard"), purge_step=purge_step)
+        self._pending: list[EpisodeRecord] = []
+        self._recent: deque[EpisodeRecord] = deque(maxlen=RECENT)
+
+    def config(self, config: dict[str, Any]) -> None:
+        if self.writer is not None:
+            text = yaml.safe_dump(config, sort_keys=False)
+            self.writer.add_text("config", "```\n" + text + "\n```", 0)
+
+    def episodes(self, records: Sequence[EpisodeRecord]) -> None:
+        self._pending.extend(records)
+        self._recent.extend(records)
+
+    def scalars(self, teacher: Teacher, step: int) -> None:
+        """Student means since the last call, and the teacher's metrics."""
+        if self.writer is None:
+            self._pending.clear()
+            return
+        if self._pending:
+            returns = [r.feedback.episode_return for r in self._pending if r.feedback.episode_return is not None]
+            lengths = [r.feedback.length for r in self._pending if r.feedback.length is not None]
+            scores = [r.feedback.score for r in self._pending if r.feedback.score is not None]
+            if returns:
+                self.writer.add_scalar("student/episode_return", float(np.mean(returns)), step)
+            if lengths:
+                self.writer.add_scalar("student/episode_length", float(np.mean(lengths)), step)
+            if scores:
+                self.writer.add_scalar("student/score", float(np.mean(scores)), step)
+            self.writer.add_scalar("student/episodes", float(len(self._pending)), step)
+            self._pending.clear()
+        for key, value in teacher.metrics().items():
+            self.writer.add_scalar(f"teacher/{key}", value, step)
+
+    def histograms(self, teacher: Teacher, step: int) -> None:
+        if self.writer is None or not self._recent:
+            return
+        space = teacher.task_space
+        if isinstance(space, BoxSpace):
+            tasks = np.array([r.lesson.task for r in self._recent], dtype=np.float64)
+            for i, name in enumerate(space.names):
+                self.writer.add_histogram(f"teacher/task/{name}", tasks[:, i], step)
+        elif isinstance(space, DiscreteSpace):
+            ids = np.array([r.lesson.task for r in self._recent], dtype=np.int64)
+            self.writer.add_histogram("teacher/task/id", ids, step)
+
+    def task_space_image(self, teacher: Teacher, step: int) -> None:
+        space = teacher.task_space
+        if self.writer is None or not isinstance(space, BoxSpace) or not self._recent:
+            return
+        means = covariances = None
+        plot_data = getattr(teacher, "plot_data", None)
+        data = plot_data() if callable(plot_data) else None
+        if data is not None and len(data.get("tasks", [])):
+            tasks, values = np.asarray(data["tasks"]), np.asarray(data.get("alp", data.get("score")))
+            means, covariances = data.get("means"), data.get("covariances")
+        else:
+            recent = list(self._recent)
+            tasks = np.array([r.lesson.task for r in recent], dtype=np.float64)
+            values = np.array([_value(r) for r in recent], dtype=np.float64)
+        img = task_space_image(tasks, values, space.low, space.high, means=means, covariances=covariances)
+        self.writer.add_image("teacher/task_space", img, step, dataformats="HWC")
+
+    def evaluation(self, results: dict[str, float], step: int) -> None:
+        if self.writer is not None:
+            for key, value in results.items():
+                self.writer.add_scalar(f"eval/{key}", value, step)
+
+    def hparams(self, config: dict[str, Any], final: dict[str, float]) -> None:
+        if self.writer is None:
+            return
+        flat = {k: v for k, v in _flatten(config).items() if isinstance(v, (int, float, str, bool))}
+        self.writer.add_hparams(flat, {f"final/{k}": v for k, v in final.items()}, run_name="hparams")
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.flush()
+            self.writer.close()
+
+
+def _value(record: EpisodeRecord) -> float:
+    fb = record.feedback
+    if fb.score is not None:
+        return fb.score
+    if fb.episode_return is not None:
+        return fb.episode_return
+    return 0.0
+
+
+def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(data, dict):
+        out: dict[str, Any] = {}
+        for k, v in data.items():
+            out.update(_flatten(v, f"{prefix}{k}."))
+        return out
+    if isinstance(data, list):
+        return {prefix[:-1]: str(data)}
+    return {prefix[:-1]: data}

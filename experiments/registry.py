@@ -1,0 +1,242 @@
+"""The plugin registry: teachers, students and environments by name.
+
+Built-in teachers come from :data:`teachers.TEACHERS`; built-in students are registered below.
+Third-party packages add their own through entry points declared in their packaging::
+
+    [options.entry_points]
+    autocurriculum.teachers =
+        my_teacher = my_package.teachers:MyTeacher
+    autocurriculum.students =
+        my_student = my_package.students:make_my_student
+    autocurriculum.environments =
+        my_envs = my_package.envs      # a module that registers gymnasium ids on import
+
+and an experiment file may also name a class directly as ``package.module:ClassName``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from typing import Any
+
+import numpy as np
+
+from experiments.config import ComponentConfig, ConfigError, EnvironmentConfig, EvaluationConfig
+from students.base import Student
+from teachers import TEACHERS
+from teachers.base import Teacher
+from teachers.registry import suggest
+from teachers.spaces import TaskSpace
+
+__all__ = [
+    "STUDENTS",
+    "StudentFactory",
+    "build_student",
+    "build_teacher",
+    "environment_ids",
+    "register_student",
+    "run_seeds",
+    "student_factories",
+    "teacher_classes",
+]
+
+GROUP_TEACHERS = "autocurriculum.teachers"
+GROUP_STUDENTS = "autocurriculum.students"
+GROUP_ENVIRONMENTS = "autocurriculum.environments"
+
+
+@dataclass
+class StudentFactory:
+    """Builds a :class:`~students.base.Student` from an experiment's settings.
+
+    ``build(params, environment, evaluation, seed)``; ``params_of`` documents the parameters
+    for ``autocurriculum list``.
+    """
+
+    build: Callable[[dict[str, Any], EnvironmentConfig | None, EvaluationConfig, int], Student]
+    params_of: Callable[..., Any]
+    origin: str = "built-in"
+
+
+STUDENTS: dict[str, StudentFactory] = {}
+
+
+def register_student(name: str, factory: StudentFactory) -> None:
+    if name in STUDENTS:
+        raise ValueError(f"register_student: name {name!r} is already registered")
+    STUDENTS[name] = factory
+
+
+def _load_entry_points(group: str) -> dict[str, Any]:
+    loaded = {}
+    for ep in entry_points(group=group):
+        try:
+            loaded[ep.name] = ep.load()
+        except Exception as e:  # a broken plugin must not hide the others
+            raise ImportError(
+                f"plugin entry point {ep.name!r} = {ep.value!r} in group {group!r} failed to load: {e}"
+            ) from e
+    return loaded
+
+
+def _import_object(spec: str, what: str) -> Any:
+    module_name, _, attr = spec.partition(":")
+    if not module_name or not attr:
+        raise ConfigError(f"{what}: {spec!r} is not of the form 'package.module:ClassName'")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as e:
+        raise ConfigError(f"{what}: cannot import module {module_name!r} ({e})") from None
+    try:
+        return getattr(module, attr)
+    except AttributeError:
+        raise ConfigError(f"{what}: module {module_name!r} has no attribute {attr!r}") from None
+
+
+def teacher_classes() -> dict[str, tuple[type[Teacher], str]]:
+    """Name -> (class, origin) for built-in and plugin teachers."""
+    out: dict[str, tuple[type[Teacher], str]] = {name: (cls, "built-in") for name, cls in TEACHERS.items()}
+    for name, obj in _load_entry_points(GROUP_TEACHERS).items():
+        if not (isinstance(obj, type) and issubclass(obj, Teacher)):
+            raise ImportError(f"plugin teacher {name!r} is {obj!r}, not a teachers.Teacher subclass")
+        if name in out:
+            raise ImportError(
+                f"plugin teacher {name!r} ({obj.__module__}) clashes with an existing teacher of that name"
+            )
+        out[name] = (obj, f"plugin {obj.__module__}")
+    return out
+
+
+def student_factories() -> dict[str, StudentFactory]:
+    """Name -> factory for built-in and plugin students."""
+    out = dict(STUDENTS)
+    for name, obj in _load_entry_points(GROUP_STUDENTS).items():
+        if name in out:
+            raise ImportError(f"plugin student {name!r} clashes with an existing student of that name")
+        out[name] = _plugin_student(obj, f"plugin {getattr(obj, '__module__', '?')}")
+    return out
+
+
+def _plugin_student(obj: Any, origin: str) -> StudentFactory:
+    if isinstance(obj, StudentFactory):
+        return obj
+    if isinstance(obj, type) and issubclass(obj, Student):
+        return StudentFactory(build=lambda params, env, ev, seed: obj(**params), params_of=obj.__init__, origin=origin)
+    if callable(obj):
+        return StudentFactory(build=obj, params_of=obj, origin=origin)
+    raise ImportError(f"plugin student {obj!r} is neither a Student subclass nor a factory")
+
+
+def environment_ids() -> list[str]:
+    """Gymnasium ids of the project's namespace and those registered by plugin environment packages."""
+    import gymnasium
+
+    import environments  # noqa: F401 - registers the built-in ids
+
+    before = set(gymnasium.registry)
+    _load_entry_points(GROUP_ENVIRONMENTS)
+    plugin_ids = set(gymnasium.registry) - before
+    own = {k for k, spec in gymnasium.registry.items() if spec.namespace == "autocurriculum"}
+    return sorted(own | plugin_ids)
+
+
+def run_seeds(seed: int) -> tuple[int, int]:
+    """Independent teacher and student seeds derived from a run's seed."""
+    teacher_seed, student_seed = (int(s.generate_state(1)[0]) for s in np.random.SeedSequence(seed).spawn(2))
+    return teacher_seed, student_seed
+
+
+def build_teacher(cfg: ComponentConfig, task_space: TaskSpace, seed: int, path: str = "teacher") -> Teacher:
+    """Build and set up the teacher of ``cfg``; errors name ``path`` (the YAML key path)."""
+    if ":" in cfg.name:
+        cls = _import_object(cfg.name, f"{path}.name")
+        if not (isinstance(cls, type) and issubclass(cls, Teacher)):
+            raise ConfigError(f"{path}.name: {cfg.name!r} is {cls!r}, not a teachers.Teacher subclass")
+    else:
+        classes = teacher_classes()
+        if cfg.name not in classes:
+            allowed = sorted(classes)
+            raise ConfigError(
+                f"{path}.name: unknown teacher {cfg.name!r}{suggest(cfg.name, allowed)}; allowed: {allowed}"
+            )
+        cls = classes[cfg.name][0]
+    params = dict(cfg.params)
+    if "seed" in params or "task_space" in params:
+        raise ConfigError(
+            f"{path}.params: 'seed' and 'task_space' are set by the runner (seeds and the student's environment)"
+        )
+    preset = params.pop("preset", None)
+    allowed = [p for p in cls._param_names() if p not in ("task_space", "seed")]
+    for key in params:
+        if key not in allowed:
+            raise ConfigError(
+                f"{path}.params.{key}: unknown parameter of {cls.__name__}{suggest(key, allowed)}; allowed: {allowed}"
+            )
+    try:
+        if preset is not None:
+            if not hasattr(cls, "from_preset"):
+                raise ConfigError(f"{path}.params.preset: {cls.__name__} has no presets")
+            teacher = cls.from_preset(preset, task_space, seed=seed, **params)
+        else:
+            teacher = cls(task_space, seed=seed, **_listify(params))
+        teacher.setup()
+    except (ValueError, TypeError) as e:
+        if isinstance(e, ConfigError):
+            raise
+        raise ConfigError(f"{path}.params: {e}") from None
+    return teacher
+
+
+def _listify(params: dict[str, Any]) -> dict[str, Any]:
+    return {k: (tuple(v) if isinstance(v, list) and k == "return_bounds" else v) for k, v in params.items()}
+
+
+def build_student(
+    cfg: ComponentConfig, environment: EnvironmentConfig | None, evaluation: EvaluationConfig, seed: int
+) -> Student:
+    """Build the student of ``cfg``; errors name the ``student`` key path."""
+    if ":" in cfg.name:
+        factory = _plugin_student(_import_object(cfg.name, "student.name"), cfg.name)
+    else:
+        factories = student_factories()
+        if cfg.name not in factories:
+            allowed = sorted(factories)
+            raise ConfigError(
+                f"student.name: unknown student {cfg.name!r}{suggest(cfg.name, allowed)}; allowed: {allowed}"
+            )
+        factory = factories[cfg.name]
+    sig = inspect.signature(factory.params_of)
+    if not any(p.kind == p.VAR_KEYWORD for p in sig.parameters.values()):
+        allowed = [p for p in sig.parameters if p not in ("self", "seed", "environment", "evaluation")]
+        for key in cfg.params:
+            if key not in allowed:
+                raise ConfigError(f"student.params.{key}: unknown parameter{suggest(key, allowed)}; allowed: {allowed}")
+    try:
+        return factory.build(dict(cfg.params), environment, evaluation, seed)
+    except (ValueError, TypeError) as e:
+        if isinstance(e, ConfigError):
+            raise
+        raise ConfigError(f"student: {e}") from None
+
+
+def _unlock_grid(
+    params: dict[str, Any], environment: EnvironmentConfig | None, evaluation: EvaluationConfig, seed: int
+) -> Student:
+    from students.simulated import UnlockGridStudent
+
+    if environment is not None:
+        raise ConfigError(
+            "environment: the unlock_grid student simulates its own tasks; remove the 'environment' section"
+        )
+    return UnlockGridStudent(**params)
+
+
+def _unlock_grid_params(d: int = 2, n: int = 10) -> None:
+    """d: task dimensions; n: bins per dimension."""
+
+
+register_student("unlock_grid", StudentFactory(build=_unlock_grid, params_of=_unlock_grid_params))
