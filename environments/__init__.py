@@ -38,3 +38,10 @@ def _register_all() -> None:
 
 
 _register_all()
+
+# The task-wrapper tests' and benchmark's fast env (kept out of ENV_IDS, whose ids take ``body``):
+# :class:`environments.parametric_cartpole.ParametricCartPole`, CartPole with pole length, pole
+# mass and gravity as the task; 500 steps per episode as CartPole-v1.
+CARTPOLE_ID = f"{NAMESPACE}/ParametricCartPole-v0"
+if CARTPOLE_ID not in registry:
+    register(id=CARTPOLE_ID, entry_point="environments.parametric_cartpole:ParametricCartPole", max_episode_steps=500)
