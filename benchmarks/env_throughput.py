@@ -1,0 +1,184 @@
+"""Environment throughput: environment steps per second, printed as Markdown tables.
+
+Each section of the benchmark is one function ``section(args) -> str`` registered in
+:data:`SECTIONS`; ``--sections`` picks which ones run (all by default). Sections so far:
+
+* ``stump_tracks`` -- Stump Tracks (the teachDeepRL / TeachMyAgent BipedalWalker variant) for each
+  body against gymnasium's ``BipedalWalker-v3`` in the same run, random actions, as a ratio.
+  Target (issue 3): ratio >= 1.15 for the default body (TeachMyAgent's own Stump Tracks runs
+  at 1.13x gymnasium's walker on our machine).
+
+Usage::
+
+    python benchmarks/env_throughput.py
+    python benchmarks/env_throughput.py --sections stump_tracks --steps 20000 --repeats 5 \\
+        --output benchmarks/results/env_throughput.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import environments  # noqa: E402  (registers the autocurriculum ids)
+from environments.stump_tracks import BODIES  # noqa: E402
+
+STUMP_TRACKS_ID = "autocurriculum/StumpTracks-v0"
+GYMNASIUM_WALKER_ID = "BipedalWalker-v3"
+EPISODE_LIMIT = 2000  # both environments run under the same TimeLimit (Stump Tracks' 2000 steps)
+
+
+def markdown(rows: list[list[str]]) -> str:
+    """A Markdown table from a header row and data rows."""
+    lines = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
+    lines += ["| " + " | ".join(r) + " |" for r in rows[1:]]
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- section: stump_tracks
+
+
+@dataclass
+class Throughput:
+    """One timed run: ``steps`` environment steps (resets included) in ``seconds``.
+
+    ``episodes`` completed episodes took ``episode_steps`` of those steps.
+    """
+
+    steps: int
+    seconds: float
+    episodes: int
+    episode_steps: int
+
+    @property
+    def steps_per_second(self) -> float:
+        return self.steps / self.seconds
+
+
+def time_random_actions(env: gym.Env, n_steps: int, seed: int) -> Throughput:
+    """Step ``env`` ``n_steps`` times with uniform random actions, resetting when an episode ends.
+
+    The actions are drawn before the clock starts, so the time is the environment's alone
+    (``step`` plus the ``reset`` calls that episode ends require).
+    """
+    space = env.action_space
+    assert isinstance(space, gym.spaces.Box)
+    actions = np.random.default_rng(seed).uniform(space.low, space.high, (n_steps, *space.shape)).astype(space.dtype)
+    env.reset(seed=seed)
+    episodes = length = episode_steps = 0
+    start = time.perf_counter()
+    for action in actions:
+        _, _, terminated, truncated, _ = env.step(action)
+        length += 1
+        if terminated or truncated:
+            episodes += 1
+            episode_steps += length
+            length = 0
+            env.reset()
+    return Throughput(n_steps, time.perf_counter() - start, episodes, episode_steps)
+
+
+def stump_tracks_configs() -> dict[str, Callable[[], gym.Env]]:
+    """The environments compared: gymnasium's walker first, then Stump Tracks per body.
+
+    Stump Tracks draws a random task at every reset (no teacher), the usual training setting.
+    """
+    configs: dict[str, Callable[[], gym.Env]] = {
+        GYMNASIUM_WALKER_ID: lambda: gym.make(GYMNASIUM_WALKER_ID, max_episode_steps=EPISODE_LIMIT)
+    }
+    for body in BODIES:
+        configs[f"StumpTracks-v0 ({body})"] = lambda body=body: gym.make(STUMP_TRACKS_ID, body=body)
+    return configs
+
+
+def measure_stump_tracks(n_steps: int, repeats: int, seed: int) -> dict[str, list[Throughput]]:
+    """Time every configuration ``repeats`` times, interleaved so that load changes hit all alike."""
+    configs = stump_tracks_configs()
+    envs = {name: make() for name, make in configs.items()}
+    for env in envs.values():  # warm-up: imports, first allocation
+        time_random_actions(env, 500, seed)
+    results: dict[str, list[Throughput]] = {name: [] for name in envs}
+    for r in range(repeats):
+        for name, env in envs.items():
+            results[name].append(time_random_actions(env, n_steps, seed + r))
+    for env in envs.values():
+        env.close()
+    return results
+
+
+def stump_tracks_table(results: dict[str, list[Throughput]]) -> list[list[str]]:
+    """Rows: median steps/s, and the median over repeats of the ratio to the same repeat's baseline."""
+    baseline = results[GYMNASIUM_WALKER_ID]
+    rows = [["environment", "steps/s (median)", "us/step", "mean episode length", "ratio to BipedalWalker-v3"]]
+    for name, runs in results.items():
+        sps = np.array([t.steps_per_second for t in runs])
+        ratios = sps / np.array([t.steps_per_second for t in baseline])
+        episodes = sum(t.episodes for t in runs)
+        mean_length = f"{sum(t.episode_steps for t in runs) / episodes:.0f}" if episodes else "no episode ended"
+        rows.append(
+            [
+                name,
+                f"{np.median(sps):,.0f}",
+                f"{1e6 / np.median(sps):.1f}",
+                mean_length,
+                f"{np.median(ratios):.2f}x (min {ratios.min():.2f}, max {ratios.max():.2f})",
+            ]
+        )
+    return rows
+
+
+def stump_tracks_section(args: argparse.Namespace) -> str:
+    """Section ``stump_tracks``: Stump Tracks per body against gymnasium's walker."""
+    results = measure_stump_tracks(args.steps, args.repeats, args.seed)
+    title = "Stump Tracks vs gymnasium BipedalWalker-v3: environment steps/s, random actions"
+    notes = (
+        f"{args.repeats} interleaved repeats of {args.steps:,} steps per environment (resets included), "
+        f"one process, episodes capped at {EPISODE_LIMIT} steps for both; Stump Tracks draws a random task "
+        "per reset. Ratio: median over repeats of steps/s divided by the same repeat's BipedalWalker-v3 steps/s."
+    )
+    return f"## {title}\n\n{notes}\n\n{markdown(stump_tracks_table(results))}\n"
+
+
+# --------------------------------------------------------------------------- driver
+
+# name -> function(args) returning a Markdown section; add a section by adding an entry.
+SECTIONS: dict[str, Callable[[argparse.Namespace], str]] = {
+    "stump_tracks": stump_tracks_section,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sections", nargs="+", choices=sorted(SECTIONS), default=list(SECTIONS))
+    parser.add_argument("--steps", type=int, default=20_000, help="environment steps per timed run")
+    parser.add_argument("--repeats", type=int, default=5, help="timed runs per environment")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--output", type=Path, help="also write the Markdown tables to this file")
+    args = parser.parse_args(argv)
+    if args.steps < 1 or args.repeats < 1:
+        parser.error(f"--steps and --repeats must be >= 1, got {args.steps} and {args.repeats}")
+
+    header = (
+        f"# Environment throughput\n\nPython {platform.python_version()}, gymnasium {gym.__version__}, "
+        f"numpy {np.__version__}, {platform.machine()}; registered ids: {', '.join(environments.ENV_IDS)}\n"
+    )
+    text = header + "\n" + "\n".join(SECTIONS[name](args) for name in args.sections)
+    print(text)
+    if args.output is not None:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
