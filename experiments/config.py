@@ -118,6 +118,7 @@ class ExperimentConfig:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("source")
+        data["student"].pop("label")
         if self.environment is None:
             data.pop("environment")
         return data
