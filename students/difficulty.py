@@ -133,7 +133,9 @@ def make_scores(
 
     ``"reference"`` needs ``model`` and ``train_data`` (further keyword arguments go to
     :func:`reference_scores`); ``"function"`` needs ``fn`` and ``train_data`` as ``(X, y)``;
-    ``"self_paced"`` needs nothing and returns ``None`` (give it to the teacher as ``scores``).
+    ``"self_paced"`` returns ``None`` (give it to the teacher as ``scores``); it uses neither
+    ``model`` nor ``train_data`` (accepted so that one call site serves all three methods) and
+    rejects ``fn`` and further arguments.
     """
     check_scoring(scoring)
     if scoring == "self_paced":
