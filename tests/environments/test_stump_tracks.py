@@ -361,3 +361,40 @@ def test_task_space_helper_validates() -> None:
     np.testing.assert_array_equal(space.high, [9.0, 6.0])
     with pytest.raises(ValueError, match="max_stump_height"):
         stump_tracks_task_space(float("inf"))
+
+
+class _GymnasiumGroundStumpTracks(StumpTracks):
+    """Stump Tracks on a given gymnasium terrain: one ground edge per terrain step, no stumps."""
+
+    ground_points: list[tuple[float, float]] = []
+
+    def _generate_terrain(self, hardcore: bool = False) -> None:
+        self.terrain = []
+        for p0, p1 in zip(self.ground_points[:-1], self.ground_points[1:], strict=True):
+            self.ground_fd.shape.vertices = [p0, p1]
+            self.terrain.append(self.world.CreateStaticBody(fixtures=self.ground_fd))
+        self.terrain.reverse()
+        self.terrain_poly = []
+
+
+def test_default_body_reproduces_gymnasium_dynamics_and_reward(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Remove the random start push (the only random draw that moves the walker) in both.
+    monkeypatch.setattr(gym_walker, "INITIAL_RANDOM", 0)
+    monkeypatch.setattr("environments.stump_tracks.INITIAL_RANDOM", 0)
+    reference = gym_walker.BipedalWalker()
+    obs_ref, _ = reference.reset(seed=0)
+    ours = _GymnasiumGroundStumpTracks()
+    ours.ground_points = list(zip(reference.terrain_x, reference.terrain_y, strict=True))
+    obs, _ = ours.reset(seed=0)
+    physics = [i for i in range(24) if i not in (8, 13)]  # contact flags are counted differently on purpose
+    np.testing.assert_array_equal(obs[physics], obs_ref[physics])
+    rng = np.random.default_rng(0)
+    for _ in range(150):
+        action = rng.uniform(-1.5, 1.5, 4).astype(np.float32)
+        obs_ref, r_ref, term_ref, _, _ = reference.step(action)
+        obs, r, term, _, _ = ours.step(action)
+        np.testing.assert_array_equal(obs[physics], obs_ref[physics])
+        # gymnasium computes the torque cost in float32 (NumPy 2 promotion), we in float64
+        assert r == pytest.approx(r_ref, abs=1e-6) and term == term_ref
+        if term:
+            break
