@@ -72,7 +72,8 @@ def time_random_actions(env: gym.Env, n_steps: int, seed: int) -> Throughput:
     (``step`` plus the ``reset`` calls that episode ends require).
     """
     space = env.action_space
-    assert isinstance(space, gym.spaces.Box)
+    if not isinstance(space, gym.spaces.Box):
+        raise TypeError(f"env: expected a Box action space for random continuous actions, got {space!r}")
     actions = np.random.default_rng(seed).uniform(space.low, space.high, (n_steps, *space.shape)).astype(space.dtype)
     env.reset(seed=seed)
     episodes = length = episode_steps = 0
