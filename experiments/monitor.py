@@ -2,8 +2,9 @@
 
 Tags are grouped by prefix, keyed by the student's progress (steps, episodes or epochs):
 
-* ``student/``: ``episode_return``, ``episode_length``, ``score`` (means over the episodes
-  since the last write), ``episodes``;
+* ``student/``: ``episode_return``, ``episode_length``, ``score`` and every named number of the
+  feedback's ``extras`` (``data_fraction``, ``train_loss``, ``val_accuracy``...), as means over
+  the lessons since the last write, and ``episodes`` (lessons since the last write);
 * ``eval/``: whatever the student's evaluation returns (``mastered_percent``, ``mean_return``);
 * ``teacher/``: the teacher's ``metrics()`` (GMM components, mean ALP, buffer fill, gamma...);
 * ``teacher/task/<dimension>``: histograms of the sampled task dimensions;
@@ -72,6 +73,12 @@ class RunMonitor:
             if scores:
                 self.writer.add_scalar("student/score", float(np.mean(scores)), step)
             self.writer.add_scalar("student/episodes", float(len(self._pending)), step)
+            extras: dict[str, list[float]] = {}
+            for r in self._pending:
+                for key, value in r.feedback.extras.items():
+                    extras.setdefault(key, []).append(value)
+            for key, values in extras.items():
+                self.writer.add_scalar(f"student/{key}", float(np.mean(values)), step)
             self._pending.clear()
         for key, value in teacher.metrics().items():
             self.writer.add_scalar(f"teacher/{key}", value, step)

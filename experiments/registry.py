@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from typing import Any
@@ -59,6 +59,7 @@ class StudentFactory:
 
     build: Callable[[dict[str, Any], EnvironmentConfig | None, EvaluationConfig, int], Student]
     params_of: Callable[..., Any]
+    unit: str
     origin: str = "built-in"
 
 
@@ -125,9 +126,11 @@ def _plugin_student(obj: Any, origin: str) -> StudentFactory:
     if isinstance(obj, StudentFactory):
         return obj
     if isinstance(obj, type) and issubclass(obj, Student):
-        return StudentFactory(build=lambda params, env, ev, seed: obj(**params), params_of=obj.__init__, origin=origin)
+        return StudentFactory(
+            build=lambda params, env, ev, seed: obj(**params), params_of=obj.__init__, unit=obj.unit, origin=origin
+        )
     if callable(obj):
-        return StudentFactory(build=obj, params_of=obj, origin=origin)
+        return StudentFactory(build=obj, params_of=obj, unit=getattr(obj, "unit", "steps"), origin=origin)
     raise ImportError(f"plugin student {obj!r} is neither a Student subclass nor a factory")
 
 
@@ -150,8 +153,18 @@ def run_seeds(seed: int) -> tuple[int, int]:
     return teacher_seed, student_seed
 
 
-def build_teacher(cfg: ComponentConfig, task_space: TaskSpace, seed: int, path: str = "teacher") -> Teacher:
-    """Build and set up the teacher of ``cfg``; errors name ``path`` (the YAML key path)."""
+def build_teacher(
+    cfg: ComponentConfig,
+    task_space: TaskSpace,
+    seed: int,
+    path: str = "teacher",
+    defaults: Callable[[Collection[str]], dict[str, Any]] | None = None,
+) -> Teacher:
+    """Build and set up the teacher of ``cfg``; errors name ``path`` (the YAML key path).
+
+    ``defaults(accepted_params)`` supplies parameters the file does not set (the student's
+    ``teacher_defaults``, such as difficulty scores).
+    """
     if ":" in cfg.name:
         cls = _import_object(cfg.name, f"{path}.name")
         if not (isinstance(cls, type) and issubclass(cls, Teacher)):
@@ -176,6 +189,8 @@ def build_teacher(cfg: ComponentConfig, task_space: TaskSpace, seed: int, path: 
             raise ConfigError(
                 f"{path}.params.{key}: unknown parameter of {cls.__name__}{suggest(key, allowed)}; allowed: {allowed}"
             )
+    if defaults is not None:
+        params = {**defaults([p for p in allowed if p not in params]), **params}
     try:
         if preset is not None:
             if not hasattr(cls, "from_preset"):
@@ -239,4 +254,37 @@ def _unlock_grid_params(d: int = 2, n: int = 10) -> None:
     """d: task dimensions; n: bins per dimension."""
 
 
-register_student("unlock_grid", StudentFactory(build=_unlock_grid, params_of=_unlock_grid_params))
+register_student("unlock_grid", StudentFactory(build=_unlock_grid, params_of=_unlock_grid_params, unit="episodes"))
+
+
+def _classification(
+    params: dict[str, Any], environment: EnvironmentConfig | None, evaluation: EvaluationConfig, seed: int
+) -> Student:
+    from students.classification import ClassificationStudent
+
+    if environment is not None:
+        raise ConfigError(
+            "environment: the classification student trains on a data set; remove the 'environment' section"
+        )
+    if "seed" in params:
+        raise ConfigError("student.params.seed: set by the runner from the experiment's seeds")
+    return ClassificationStudent(**params, seed=seed)
+
+
+def _classification_params(
+    dataset: str = "digits",
+    dataset_params: dict[str, Any] | None = None,
+    hidden: Sequence[int] = (128,),
+    lr: float = 1e-3,
+    batch_size: int = 32,
+    optimizer: str = "adam",
+    weight_decay: float = 0.0,
+    scoring: str = "reference",
+    reference_epochs: int = 30,
+) -> None:
+    """See students.classification.ClassificationStudent."""
+
+
+register_student(
+    "classification", StudentFactory(build=_classification, params_of=_classification_params, unit="presentations")
+)

@@ -135,7 +135,7 @@ def run_single(spec: RunSpec, run_dir: Path, *, resume: bool, progress_bar: bool
     teacher_seed, student_seed = run_seeds(spec.seed)
     student = build_student(exp.student, exp.environment, exp.evaluation, student_seed)
     teacher_path = "teacher" if len(exp.teachers) == 1 else f"teachers[{exp.teachers.index(spec.teacher)}]"
-    teacher = build_teacher(spec.teacher, student.task_space, teacher_seed, teacher_path)
+    teacher = build_teacher(spec.teacher, student.task_space, teacher_seed, teacher_path, student.teacher_defaults)
     evals: list[dict[str, Any]] = []
     wall_before = 0.0
     if resume:
@@ -250,10 +250,17 @@ def _run_job(args: tuple[RunSpec, Path, bool, bool]) -> dict[str, Any]:
     return run_single(spec, run_dir, resume=resume, progress_bar=bar)
 
 
+def _one_thread() -> None:
+    """Worker initialiser: parallel runs share the cores, so each uses one torch thread."""
+    import torch
+
+    torch.set_num_threads(1)
+
+
 def _execute(jobs: list[tuple[RunSpec, Path, bool, bool]], n_jobs: int) -> list[dict[str, Any]]:
     if n_jobs <= 1 or len(jobs) <= 1:
         return [_run_job(j) for j in jobs]
-    with ProcessPoolExecutor(max_workers=n_jobs) as pool:
+    with ProcessPoolExecutor(max_workers=n_jobs, initializer=_one_thread) as pool:
         return list(pool.map(_run_job, jobs))
 
 

@@ -10,6 +10,7 @@ checkpoints at the right moments without knowing what kind of learner it drives.
 from __future__ import annotations
 
 import abc
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -66,6 +67,14 @@ class Student(abc.ABC):
     @abc.abstractmethod
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore :meth:`state_dict`."""
+
+    def teacher_defaults(self, accepted: Collection[str]) -> dict[str, Any]:
+        """Teacher parameters this student supplies (for example difficulty ``scores``).
+
+        ``accepted`` lists the teacher's constructor parameters; values set in the experiment file
+        take precedence.
+        """
+        return {}
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release environments and worker processes."""

@@ -1,0 +1,49 @@
+"""Every experiment file shipped under experiments/configs runs with a tiny budget."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from experiments.config import parse_config
+from experiments.registry import student_factories
+from experiments.runner import run_experiment
+
+CONFIGS = sorted((Path(__file__).resolve().parents[2] / "experiments" / "configs").glob("*.yaml"))
+
+#: Budget per student unit small enough for seconds, large enough to cross an evaluation.
+TINY = {"episodes": 300, "presentations": 3000, "steps": 512}
+STUDENT_OVERRIDES = {"classification": {"reference_epochs": 1}}
+
+
+def test_configs_are_shipped() -> None:
+    assert {p.stem for p in CONFIGS} >= {"unlock_grid", "supervised_noisy"}
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=[p.stem for p in CONFIGS])
+def test_shipped_config_runs_with_a_tiny_budget(path: Path, tmp_path: Path) -> None:
+    data = yaml.safe_load(path.read_text())
+    full = parse_config(data, source=str(path))
+    assert len(full.seeds) >= 1 and full.budget > 0
+    student = data["student"]
+    student.setdefault("params", {}).update(STUDENT_OVERRIDES.get(student["name"], {}))
+    unit = student_factories()[student["name"]].unit
+    budget = TINY[unit]
+    data.update(
+        budget=budget,
+        seeds=[0],
+        output_dir=str(tmp_path),
+        evaluation={**data["evaluation"], "every": budget // 2},
+        checkpoint={"every": budget // 2},
+    )
+    data["logging"] = {**data.get("logging", {}), "scalars_every": budget // 4, "progress_bar": False}
+    data["logging"]["histogram_every"] = budget // 2
+    data["logging"]["image_every"] = budget // 2
+    config = parse_config(data, source=str(path))
+    summaries = run_experiment(config, progress_bar=False)
+    assert len(summaries) == len(config.teachers)
+    for s in summaries:
+        assert s["progress"] >= budget
+        assert s["final"]
