@@ -168,6 +168,7 @@ class _LidarRay(Box2D.b2.rayCastCallback):
         self.p2: tuple[float, float] = (0.0, 0.0)
 
     def ReportFixture(self, fixture: Any, point: Any, normal: Any, fraction: float) -> float:  # noqa: N802
+        """Keep the hit if it is terrain and clip the ray there; ignore other fixtures (-1)."""
         if (fixture.filterData.categoryBits & 1) == 0:
             return -1.0
         self.p2 = point
@@ -184,6 +185,7 @@ class _ContactCounter(contactListener):
         self.feet = [0] * n_feet
 
     def BeginContact(self, contact: Any) -> None:  # noqa: N802
+        """A hull contact ends the episode; a foot contact increments that foot's count."""
         for body in (contact.fixtureA.body, contact.fixtureB.body):
             tag = body.userData
             if tag is None:
@@ -194,6 +196,7 @@ class _ContactCounter(contactListener):
                 self.feet[tag] += 1
 
     def EndContact(self, contact: Any) -> None:  # noqa: N802
+        """A foot contact that ends decrements that foot's count."""
         for body in (contact.fixtureA.body, contact.fixtureB.body):
             tag = body.userData
             if tag is not None and tag != _HULL_TAG and self.feet[tag] > 0:
