@@ -2,6 +2,7 @@
 
 from teachers.alp_gmm import ALP_GMM_PRESETS, ALPGMM
 from teachers.base import FEEDBACK_FIELDS, Feedback, Lesson, Teacher
+from teachers.covar_gmm import COVAR_GMM_PRESETS, CovarGMM
 from teachers.data_curricula import CyclicalCurriculum, FixedExponentialPacing, FullData, PacingCurriculum
 from teachers.random_teacher import Random
 from teachers.registry import TEACHERS, make_teacher, register_teacher
@@ -9,6 +10,7 @@ from teachers.spaces import BoxSpace, DiscreteSpace, ProductSpace, SubsetSpace, 
 
 register_teacher(Random)
 register_teacher(ALPGMM)
+register_teacher(CovarGMM)
 register_teacher(FullData)
 register_teacher(PacingCurriculum)
 register_teacher(FixedExponentialPacing)
@@ -17,6 +19,8 @@ register_teacher(CyclicalCurriculum)
 __all__ = [
     "ALPGMM",
     "ALP_GMM_PRESETS",
+    "COVAR_GMM_PRESETS",
+    "CovarGMM",
     "FEEDBACK_FIELDS",
     "TEACHERS",
     "BoxSpace",

@@ -16,31 +16,23 @@ The algorithm, per episode on task ``p`` with normalised return ``r``:
    with probability proportional to its mean ALP (the last coordinate of its mean), a point is
    drawn from it, the ALP coordinate dropped, and the task clipped to the bounds.
 
-Implementation notes (same algorithm, made faster and better defined):
-
-* tasks are handled in unit-cube coordinates (``task_space.to_unit``), so that the nearest
-  neighbour and the mixtures weigh every dimension by its range, whatever its units;
-* nearest neighbours come from a k-d tree over older tasks plus a brute-force scan of the recent
-  ones (the tree is rebuilt every ``_TREE_REBUILD`` tasks);
-* all candidate mixtures are fitted at once by :func:`teachers.gmm.fit_best_gmm` (k-means
-  initialisation then EM, as scikit-learn's ``GaussianMixture``), about 10x faster than fitting
-  them one by one;
-* when every component has zero mean ALP, the component is chosen uniformly (the reference
-  divided by zero).
+Implementation notes (same algorithm, made faster and better defined): see
+:mod:`teachers.mixture` for the shared schedule (unit-cube coordinates, zero-weight fallback)
+and :mod:`teachers.gmm` for the batched fitting (all candidate mixtures at once, k-means
+initialisation then EM as scikit-learn's ``GaussianMixture``, about 10x faster than fitting them
+one by one). Nearest neighbours come from a k-d tree over older tasks plus a brute-force scan of
+the recent ones (the tree is rebuilt every ``_TREE_REBUILD`` tasks).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import numpy as np
 from scipy.spatial import cKDTree
 
-from teachers.base import Feedback, Lesson, Teacher
-from teachers.gmm import CRITERIA, GaussianMixture, fit_best_gmm
-from teachers.random_teacher import gaussian_params
-from teachers.spaces import BoxSpace
+from teachers.gmm import GaussianMixture
+from teachers.mixture import MixtureTeacher, normalise_return
 
 __all__ = ["ALPGMM", "ALP_GMM_PRESETS", "ALPComputer", "normalise_return"]
 
@@ -52,31 +44,6 @@ ALP_GMM_PRESETS: dict[str, dict[str, Any]] = {
 }
 
 _TREE_REBUILD = 512
-
-
-def normalise_return(value: float, bounds: tuple[float, float] | None, owner: str) -> float:
-    """Map an episodic return linearly from ``bounds`` to [0, 1], clipped (Portelas et al. 2019).
-
-    With ``bounds=None`` the return must already lie in [0, 1].
-    """
-    if bounds is None:
-        if not 0.0 <= value <= 1.0:
-            raise ValueError(
-                f"{owner}: episode_return={value!r} lies outside [0, 1]; pass return_bounds=(low, high) "
-                "to normalise raw returns (BipedalWalker tracks use (-150, 350))"
-            )
-        return value
-    low, high = bounds
-    return float(min(1.0, max(0.0, (value - low) / (high - low))))
-
-
-def check_return_bounds(bounds: Sequence[float] | None, owner: str) -> tuple[float, float] | None:
-    if bounds is None:
-        return None
-    b = tuple(float(v) for v in bounds)
-    if len(b) != 2 or not np.all(np.isfinite(b)) or not b[0] < b[1]:
-        raise ValueError(f"{owner}.return_bounds: expected (low, high) with finite low < high, got {bounds!r}")
-    return b  # type: ignore[return-value]
 
 
 class ALPComputer:
@@ -149,8 +116,10 @@ class ALPComputer:
         return state
 
 
-class ALPGMM(Teacher):
+class ALPGMM(MixtureTeacher):
     """Absolute Learning Progress Gaussian Mixture Model teacher (Portelas et al., CoRL 2019).
+
+    Window vectors are ``[task, alp]``; a component's weight is its mean ALP.
 
     Parameters
     ----------
@@ -180,155 +149,33 @@ class ALPGMM(Teacher):
     """
 
     name: ClassVar[str] = "alp_gmm"
-    requires: ClassVar[frozenset[str]] = frozenset({"episode_return"})
-    space_types: ClassVar[tuple[type, ...]] = (BoxSpace,)
-    task_space: BoxSpace
-
-    def __init__(
-        self,
-        task_space: BoxSpace,
-        *,
-        fit_rate: int = 250,
-        potential_ks: Sequence[int] = tuple(range(2, 11)),
-        random_task_ratio: float = 0.2,
-        criterion: str = "aic",
-        n_init: int = 1,
-        initial_mean: Sequence[float] | None = None,
-        initial_std: Sequence[float] | float | None = None,
-        return_bounds: tuple[float, float] | None = None,
-        seed: int | None = None,
-    ) -> None:
-        super().__init__(task_space, seed=seed)
-        self.fit_rate = fit_rate
-        self.potential_ks = potential_ks
-        self.random_task_ratio = random_task_ratio
-        self.criterion = criterion
-        self.n_init = n_init
-        self.initial_mean = initial_mean
-        self.initial_std = initial_std
-        self.return_bounds = return_bounds
-
-    @classmethod
-    def from_preset(cls, preset: str, task_space: BoxSpace, **overrides: Any) -> ALPGMM:
-        """Build with a named preset (``"teachdeeprl"`` or ``"teachmyagent"``) and overrides."""
-        if preset not in ALP_GMM_PRESETS:
-            raise ValueError(f"{cls.__name__}: unknown preset {preset!r}; allowed: {sorted(ALP_GMM_PRESETS)}")
-        return cls(task_space, **{**ALP_GMM_PRESETS[preset], **overrides})
-
-    # ------------------------------------------------------------------ set-up
-    def _validate_params(self) -> None:
-        owner = type(self).__name__
-        if isinstance(self.fit_rate, bool) or not isinstance(self.fit_rate, (int, np.integer)) or self.fit_rate < 2:
-            raise ValueError(f"{owner}.fit_rate: expected an integer >= 2, got {self.fit_rate!r}")
-        ks = list(self.potential_ks)
-        if not ks or any(isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1 for k in ks):
-            raise ValueError(
-                f"{owner}.potential_ks: expected a non-empty list of positive integers, got {self.potential_ks!r}"
-            )
-        if max(ks) > self.fit_rate:
-            raise ValueError(
-                f"{owner}.potential_ks: {max(ks)} components cannot be fitted on fit_rate={self.fit_rate} points"
-            )
-        if not 0.0 <= float(self.random_task_ratio) <= 1.0:
-            raise ValueError(
-                f"{owner}.random_task_ratio: expected a probability in [0, 1], got {self.random_task_ratio!r}"
-            )
-        if self.criterion not in CRITERIA:
-            raise ValueError(f"{owner}.criterion: got {self.criterion!r}; allowed: {list(CRITERIA)}")
-        if isinstance(self.n_init, bool) or not isinstance(self.n_init, (int, np.integer)) or self.n_init < 1:
-            raise ValueError(f"{owner}.n_init: expected a positive integer, got {self.n_init!r}")
-        self.mean_, self.std_ = gaussian_params(self.task_space, self.initial_mean, self.initial_std, owner)
-        self.bounds_ = check_return_bounds(self.return_bounds, owner)
+    PRESETS: ClassVar[dict[str, dict[str, Any]]] = ALP_GMM_PRESETS
 
     def _init_state(self) -> None:
-        d = self.task_space.dim
-        self.alp_ = ALPComputer(d)
-        self.window_ = np.empty((self.fit_rate, d + 1))  # ring buffer of [p_unit, alp]
-        self.gmm_: GaussianMixture | None = None
-        self.n_fits_ = 0
-        self.origin_counts_ = {"bootstrap": 0, "random": 0, "gmm": 0}
+        super()._init_state()
+        self.alp_ = ALPComputer(self.task_space.dim)
 
-    # ------------------------------------------------------------------ protocol
-    def _sample(self) -> tuple[np.ndarray, str, dict[str, Any]]:
-        space = self.task_space
-        if self.gmm_ is None:
-            self.origin_counts_["bootstrap"] += 1
-            if self.mean_ is not None:
-                return space.clip(self.rng_.normal(self.mean_, self.std_)), "bootstrap", {}
-            return space.sample(self.rng_), "bootstrap", {}
-        if self.rng_.random() < self.random_task_ratio:
-            self.origin_counts_["random"] += 1
-            return space.sample(self.rng_), "random", {}
-        gmm = self.gmm_
-        alps = np.maximum(gmm.means[:, -1], 0.0)
-        total = alps.sum()
-        probs = alps / total if total > 0 else np.full(alps.shape, 1.0 / alps.size)
-        j = int(self.rng_.choice(probs.size, p=probs))
-        point = gmm.sample_component(j, self.rng_)[:-1]
-        self.origin_counts_["gmm"] += 1
-        task = space.clip(space.from_unit(point))
-        return task, "gmm", {"component": j}
+    def _window_row(self, task_unit: np.ndarray, reward: float) -> np.ndarray:
+        return np.append(task_unit, self.alp_.add(task_unit, reward))
 
-    def _update(self, lesson: Lesson, feedback: Feedback) -> None:
-        assert feedback.episode_return is not None
-        r = normalise_return(feedback.episode_return, self.bounds_, f"{type(self).__name__}.update")
-        p = self.task_space.to_unit(lesson.task)
-        alp = self.alp_.add(p, r)
-        n = self.alp_.n
-        row = self.window_[(n - 1) % self.fit_rate]
-        row[:-1] = p
-        row[-1] = alp
-        if n % self.fit_rate == 0:
-            self._fit()
-
-    def _fit(self) -> None:
-        # The window holds exactly the last fit_rate vectors (order does not matter for EM).
-        self.gmm_ = fit_best_gmm(
-            self.window_, list(self.potential_ks), self.rng_, criterion=self.criterion, n_init=int(self.n_init)
-        )
-        self.n_fits_ += 1
+    def _component_weights(self, gmm: GaussianMixture) -> np.ndarray:
+        return gmm.means[:, -1]
 
     def _metrics(self) -> dict[str, float]:
-        out = {
-            "n_fits": float(self.n_fits_),
-            "n_components": float(self.gmm_.n_components if self.gmm_ is not None else 0),
-            "mean_alp": float(self.window_[: min(self.alp_.n, self.fit_rate), -1].mean()) if self.alp_.n else 0.0,
-        }
-        out.update({f"origin/{k}": float(v) for k, v in self.origin_counts_.items()})
+        out = super()._metrics()
+        recent = self._recent()
+        out["mean_alp"] = float(recent[:, -1].mean()) if recent.shape[0] else 0.0
         return out
 
     def plot_data(self) -> dict[str, Any]:
         """Recent tasks with their ALP, and the current mixture in task coordinates, for plots."""
-        self._ensure_setup()
-        n = min(self.alp_.n, self.fit_rate)
-        window = self.window_[:n]
-        out: dict[str, Any] = {
-            "tasks": self.task_space.from_unit(window[:, :-1]),
-            "alp": window[:, -1].copy(),
-            "means": None,
-            "covariances": None,
-            "weights": None,
-        }
-        if self.gmm_ is not None:
-            scale = self.task_space.width
-            out["means"] = self.task_space.from_unit(self.gmm_.means[:, :-1])
-            out["covariances"] = self.gmm_.covariances[:, :-1, :-1] * np.outer(scale, scale)
-            out["weights"] = self.gmm_.means[:, -1].copy()
-        return out
+        data = super().plot_data()
+        data["alp"] = data.pop("value")
+        return data
 
-    # ------------------------------------------------------------------ checkpoints
     def _get_state(self) -> dict[str, Any]:
-        return {
-            "alp": self.alp_.state(),
-            "window": self.window_.copy(),
-            "gmm": None if self.gmm_ is None else self.gmm_.to_state(),
-            "n_fits": self.n_fits_,
-            "origin_counts": dict(self.origin_counts_),
-        }
+        return {**super()._get_state(), "alp": self.alp_.state()}
 
     def _set_state(self, state: dict[str, Any]) -> None:
+        super()._set_state(state)
         self.alp_.load(state["alp"])
-        self.window_ = np.asarray(state["window"], dtype=np.float64).copy()
-        self.gmm_ = None if state["gmm"] is None else GaussianMixture.from_state(state["gmm"])
-        self.n_fits_ = int(state["n_fits"])
-        self.origin_counts_ = dict(state["origin_counts"])

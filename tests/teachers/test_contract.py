@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from teachers import ALPGMM, BoxSpace, DiscreteSpace, Random, Teacher
+from teachers import ALPGMM, BoxSpace, CovarGMM, DiscreteSpace, Random, Teacher
 from teachers.contract import parametrize_with_checks
 
 BOX = BoxSpace([0.0, -1.0], [1.0, 1.0], names=["a", "b"])
@@ -12,6 +12,8 @@ TEACHERS: list[Teacher] = [
     Random(DiscreteSpace(7), seed=0),
     Random(BOX, initial_mean=[0.5, 0.0], seed=0),
     ALPGMM(BOX, fit_rate=40, potential_ks=[2, 3, 4], seed=0),
+    CovarGMM(BOX, fit_rate=40, potential_ks=[2, 3], seed=0),
+    CovarGMM(BOX, fit_rate=25, potential_ks=[1, 2], absolute_lp=True, return_bounds=(-1.0, 2.0), seed=1),
     ALPGMM(
         BOX,
         fit_rate=30,

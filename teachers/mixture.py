@@ -1,0 +1,225 @@
+"""The shared machinery of the Gaussian-mixture teachers (ALP-GMM, Covar-GMM).
+
+Both teachers of Portelas et al., CoRL 2019 (teachDeepRL) follow one schedule: the first
+``fit_rate`` tasks are a bootstrap (uniform, or an initial Gaussian); afterwards every
+``fit_rate`` episodes, mixtures with each ``k`` in ``potential_ks`` are fitted on the last
+``fit_rate`` window vectors and the best by AIC (BIC, AICc) is kept; tasks are drawn uniformly
+with probability ``random_task_ratio``, otherwise from a component chosen in proportion to its
+learning-progress weight, with the non-task coordinates dropped and the task clipped to the box.
+They differ in what a window vector holds and how a component's weight is read:
+:meth:`MixtureTeacher._window_row` and :meth:`MixtureTeacher._component_weights`.
+
+Tasks are handled in unit-cube coordinates (``task_space.to_unit``) so that every dimension
+weighs by its range whatever its units. When every component weight is zero the component is
+chosen uniformly (the reference divided by zero).
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+
+from teachers.base import Feedback, Lesson, Teacher
+from teachers.gmm import CRITERIA, GaussianMixture, fit_best_gmm
+from teachers.random_teacher import gaussian_params
+from teachers.spaces import BoxSpace
+
+__all__ = ["MixtureTeacher", "check_return_bounds", "normalise_return"]
+
+
+def normalise_return(value: float, bounds: tuple[float, float] | None, owner: str) -> float:
+    """Map an episodic return linearly from ``bounds`` to [0, 1], clipped (Portelas et al. 2019).
+
+    With ``bounds=None`` the return must already lie in [0, 1].
+    """
+    if bounds is None:
+        if not 0.0 <= value <= 1.0:
+            raise ValueError(
+                f"{owner}: episode_return={value!r} lies outside [0, 1]; pass return_bounds=(low, high) "
+                "to normalise raw returns (BipedalWalker tracks use (-150, 350))"
+            )
+        return value
+    low, high = bounds
+    return float(min(1.0, max(0.0, (value - low) / (high - low))))
+
+
+def check_return_bounds(bounds: Sequence[float] | None, owner: str) -> tuple[float, float] | None:
+    if bounds is None:
+        return None
+    b = tuple(float(v) for v in bounds)
+    if len(b) != 2 or not np.all(np.isfinite(b)) or not b[0] < b[1]:
+        raise ValueError(f"{owner}.return_bounds: expected (low, high) with finite low < high, got {bounds!r}")
+    return b  # type: ignore[return-value]
+
+
+class MixtureTeacher(Teacher):
+    """Base of the GMM teachers: bootstrap, periodic refits, sampling by component weight.
+
+    Subclasses set ``PRESETS`` and implement :meth:`_window_row` (the vector stored for an
+    episode; its first ``dim`` coordinates are the unit-cube task) and
+    :meth:`_component_weights` (one non-negative weight per fitted component). The constructor
+    parameters are documented on the subclasses.
+    """
+
+    requires: ClassVar[frozenset[str]] = frozenset({"episode_return"})
+    space_types: ClassVar[tuple[type, ...]] = (BoxSpace,)
+    PRESETS: ClassVar[dict[str, dict[str, Any]]] = {}
+    extra_dims: ClassVar[int] = 1  # window coordinates after the task
+    task_space: BoxSpace
+
+    def __init__(
+        self,
+        task_space: BoxSpace,
+        *,
+        fit_rate: int = 250,
+        potential_ks: Sequence[int] = tuple(range(2, 11)),
+        random_task_ratio: float = 0.2,
+        criterion: str = "aic",
+        n_init: int = 1,
+        initial_mean: Sequence[float] | None = None,
+        initial_std: Sequence[float] | float | None = None,
+        return_bounds: tuple[float, float] | None = None,
+        seed: int | None = None,
+    ) -> None:
+        super().__init__(task_space, seed=seed)
+        self.fit_rate = fit_rate
+        self.potential_ks = potential_ks
+        self.random_task_ratio = random_task_ratio
+        self.criterion = criterion
+        self.n_init = n_init
+        self.initial_mean = initial_mean
+        self.initial_std = initial_std
+        self.return_bounds = return_bounds
+
+    @classmethod
+    def from_preset(cls, preset: str, task_space: BoxSpace, **overrides: Any) -> MixtureTeacher:
+        """Build with a named preset (see ``PRESETS``) and overrides."""
+        if preset not in cls.PRESETS:
+            raise ValueError(f"{cls.__name__}: unknown preset {preset!r}; allowed: {sorted(cls.PRESETS)}")
+        return cls(task_space, **{**cls.PRESETS[preset], **overrides})
+
+    # ------------------------------------------------------------------ set-up
+    def _validate_params(self) -> None:
+        owner = type(self).__name__
+        if isinstance(self.fit_rate, bool) or not isinstance(self.fit_rate, (int, np.integer)) or self.fit_rate < 2:
+            raise ValueError(f"{owner}.fit_rate: expected an integer >= 2, got {self.fit_rate!r}")
+        ks = list(self.potential_ks)
+        if not ks or any(isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1 for k in ks):
+            raise ValueError(
+                f"{owner}.potential_ks: expected a non-empty list of positive integers, got {self.potential_ks!r}"
+            )
+        if max(ks) > self.fit_rate:
+            raise ValueError(
+                f"{owner}.potential_ks: {max(ks)} components cannot be fitted on fit_rate={self.fit_rate} points"
+            )
+        if not 0.0 <= float(self.random_task_ratio) <= 1.0:
+            raise ValueError(
+                f"{owner}.random_task_ratio: expected a probability in [0, 1], got {self.random_task_ratio!r}"
+            )
+        if self.criterion not in CRITERIA:
+            raise ValueError(f"{owner}.criterion: got {self.criterion!r}; allowed: {list(CRITERIA)}")
+        if isinstance(self.n_init, bool) or not isinstance(self.n_init, (int, np.integer)) or self.n_init < 1:
+            raise ValueError(f"{owner}.n_init: expected a positive integer, got {self.n_init!r}")
+        self.mean_, self.std_ = gaussian_params(self.task_space, self.initial_mean, self.initial_std, owner)
+        self.bounds_ = check_return_bounds(self.return_bounds, owner)
+
+    def _init_state(self) -> None:
+        self.window_ = np.empty((self.fit_rate, self.task_space.dim + self.extra_dims))  # ring buffer
+        self.n_stored_ = 0
+        self.gmm_: GaussianMixture | None = None
+        self.n_fits_ = 0
+        self.origin_counts_ = {"bootstrap": 0, "random": 0, "gmm": 0}
+
+    # ------------------------------------------------------------------ hooks
+    @abc.abstractmethod
+    def _window_row(self, task_unit: np.ndarray, reward: float) -> np.ndarray:
+        """The window vector of an episode (task in unit coordinates first); may update state."""
+
+    @abc.abstractmethod
+    def _component_weights(self, gmm: GaussianMixture) -> np.ndarray:
+        """A non-negative learning-progress weight per component."""
+
+    # ------------------------------------------------------------------ protocol
+    def _sample(self) -> tuple[np.ndarray, str, dict[str, Any]]:
+        space = self.task_space
+        if self.gmm_ is None:
+            self.origin_counts_["bootstrap"] += 1
+            if self.mean_ is not None:
+                return space.clip(self.rng_.normal(self.mean_, self.std_)), "bootstrap", {}
+            return space.sample(self.rng_), "bootstrap", {}
+        if self.rng_.random() < self.random_task_ratio:
+            self.origin_counts_["random"] += 1
+            return space.sample(self.rng_), "random", {}
+        gmm = self.gmm_
+        weights = np.maximum(self._component_weights(gmm), 0.0)
+        total = weights.sum()
+        probs = weights / total if total > 0 else np.full(weights.shape, 1.0 / weights.size)
+        j = int(self.rng_.choice(probs.size, p=probs))
+        point = gmm.sample_component(j, self.rng_)[: space.dim]
+        self.origin_counts_["gmm"] += 1
+        return space.clip(space.from_unit(point)), "gmm", {"component": j}
+
+    def _update(self, lesson: Lesson, feedback: Feedback) -> None:
+        assert feedback.episode_return is not None
+        r = normalise_return(feedback.episode_return, self.bounds_, f"{type(self).__name__}.update")
+        row = self._window_row(self.task_space.to_unit(lesson.task), r)
+        self.window_[self.n_stored_ % self.fit_rate] = row
+        self.n_stored_ += 1
+        if self.n_stored_ % self.fit_rate == 0:
+            # The ring holds exactly the last fit_rate vectors, in order.
+            self.gmm_ = fit_best_gmm(
+                self.window_, list(self.potential_ks), self.rng_, criterion=self.criterion, n_init=int(self.n_init)
+            )
+            self.n_fits_ += 1
+
+    def _recent(self) -> np.ndarray:
+        return self.window_[: min(self.n_stored_, self.fit_rate)]
+
+    def _metrics(self) -> dict[str, float]:
+        out = {
+            "n_fits": float(self.n_fits_),
+            "n_components": float(self.gmm_.n_components if self.gmm_ is not None else 0),
+        }
+        if self.gmm_ is not None:
+            out["mean_component_weight"] = float(np.maximum(self._component_weights(self.gmm_), 0).mean())
+        out.update({f"origin/{k}": float(v) for k, v in self.origin_counts_.items()})
+        return out
+
+    def plot_data(self) -> dict[str, Any]:
+        """Recent tasks with their window value (last coordinate), and the mixture in task coordinates."""
+        self._ensure_setup()
+        recent = self._recent()
+        d = self.task_space.dim
+        out: dict[str, Any] = {
+            "tasks": self.task_space.from_unit(recent[:, :d]),
+            "value": recent[:, -1].copy(),
+            "means": None,
+            "covariances": None,
+            "weights": None,
+        }
+        if self.gmm_ is not None:
+            scale = self.task_space.width
+            out["means"] = self.task_space.from_unit(self.gmm_.means[:, :d])
+            out["covariances"] = self.gmm_.covariances[:, :d, :d] * np.outer(scale, scale)
+            out["weights"] = self._component_weights(self.gmm_)
+        return out
+
+    # ------------------------------------------------------------------ checkpoints
+    def _get_state(self) -> dict[str, Any]:
+        return {
+            "window": self.window_.copy(),
+            "n_stored": self.n_stored_,
+            "gmm": None if self.gmm_ is None else self.gmm_.to_state(),
+            "n_fits": self.n_fits_,
+            "origin_counts": dict(self.origin_counts_),
+        }
+
+    def _set_state(self, state: dict[str, Any]) -> None:
+        self.window_ = np.asarray(state["window"], dtype=np.float64).copy()
+        self.n_stored_ = int(state["n_stored"])
+        self.gmm_ = None if state["gmm"] is None else GaussianMixture.from_state(state["gmm"])
+        self.n_fits_ = int(state["n_fits"])
+        self.origin_counts_ = dict(state["origin_counts"])
