@@ -1,0 +1,866 @@
+"""Deep-RL students on Stable-Baselines3: PPO and SAC driven by a teacher.
+
+A student owns the vector environment (wrapped by :class:`~environments.task_wrapper.TaskVecEnv`
+so that the teacher chooses every episode's task), the SB3 model (Raffin et al., "Stable-Baselines3:
+Reliable Reinforcement Learning Implementations", JMLR 2021) and the evaluation on a fixed test
+set. What it adds to SB3:
+
+* **tasks from the teacher**, with raw episodic returns reported to it (teachers normalise, e.g.
+  ALP-GMM with ``return_bounds=(-150, 350)`` on BipedalWalker tracks);
+* **observation and reward normalisation** with ``VecNormalize`` where the algorithm wants it
+  (PPO by default; SAC not, as in TeachMyAgent), wrapped *outside* the task wrapper so that the
+  teacher sees raw returns; evaluation normalises observations with the training statistics
+  without updating them;
+* **evaluation on a fixed test set** (:func:`stump_tracks_test_set`, the 10 x 10 grid of
+  TeachMyAgent, by default for Stump Tracks; any list of tasks otherwise): the % of tasks
+  mastered (return above ``mastery_threshold``, 230 by default) and the mean return, every
+  ``eval_every`` steps and on request; kept in :attr:`SB3Student.history`;
+* **regret scores** for teachers whose ``requires`` contains ``"score"`` (PLR, Robust PLR,
+  ACCEL; Jiang et al., "Prioritized Level Replay", ICML 2021, and "Replay-Guided Adversarial
+  Environment Design", NeurIPS 2021): positive value loss, L1 value loss and MaxMC per episode,
+  computed once per rollout from PPO's rollout buffer (:class:`RegretScorer`);
+* **a discount factor the teacher may change** between updates (:meth:`SB3Student.set_gamma`,
+  for discount scheduling, Liu et al., ICLR 2024), which PPO's GAE targets and SAC's critic
+  targets then use;
+* **save and load** of the whole student (:meth:`SB3Student.save`, :meth:`SB3Student.load`).
+
+Example::
+
+    from students.sb3 import PPOStudent, stump_tracks_test_set
+    from teachers import ALPGMM
+
+    student = PPOStudent("autocurriculum/StumpTracks-v0", n_envs=4, total_timesteps=1_000_000,
+                         test_tasks=stump_tracks_test_set(), eval_every=250_000)
+    teacher = ALPGMM(student.task_space, return_bounds=(-150, 350), seed=0)
+    student.learn(teacher)           # trains to the budget, evaluating every 250k steps
+    student.history[-1]              # {"step": ..., "mastered_percent": ..., "mean_return": ...}
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import math
+import pickle
+import time
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import gymnasium as gym
+import numpy as np
+from stable_baselines3 import PPO, SAC
+from stable_baselines3.common.base_class import BaseAlgorithm
+from stable_baselines3.common.callbacks import BaseCallback, CallbackList
+from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecEnv, VecNormalize
+
+import environments  # noqa: F401 - registers the gymnasium ids
+from environments.task_wrapper import EpisodeOutcome, FixedLessons, TaskVecEnv
+from students.base import EpisodeRecord, Student
+from teachers.base import Feedback, Lesson, Teacher
+from teachers.spaces import TaskSpace
+
+__all__ = [
+    "PPO_BIPEDAL_WALKER",
+    "SAC_TEACHMYAGENT",
+    "SCORE_FUNCTIONS",
+    "EpisodeScore",
+    "PPOStudent",
+    "RegretScorer",
+    "SACStudent",
+    "SB3Student",
+    "stump_tracks_test_set",
+]
+
+STUMP_TRACKS_ID = "autocurriculum/StumpTracks-v0"
+
+#: rl-baselines3-zoo's tuned PPO for BipedalWalker-v3 (with ``VecNormalize``); ``n_steps`` is
+#: per environment copy. The zoo uses 32 envs; see ``benchmarks/stump_tracks.py`` for 2 cores.
+PPO_BIPEDAL_WALKER: dict[str, Any] = {
+    "n_steps": 2048,
+    "batch_size": 64,
+    "gamma": 0.999,
+    "gae_lambda": 0.95,
+    "n_epochs": 10,
+    "ent_coef": 0.0,
+    "learning_rate": 3e-4,
+    "clip_range": 0.18,
+}
+
+#: TeachMyAgent's SAC for Stump Tracks (Romac et al., ICML 2021): MLP 400-300, lr 1e-3,
+#: entropy coefficient 0.005, batch 1000, buffer 2M.
+SAC_TEACHMYAGENT: dict[str, Any] = {
+    "learning_rate": 1e-3,
+    "ent_coef": 0.005,
+    "batch_size": 1000,
+    "buffer_size": 2_000_000,
+    "gamma": 0.99,
+    "policy_kwargs": {"net_arch": [400, 300]},
+}
+
+#: Regret scores of Jiang et al. (TEACHERS.md section 6), by name.
+SCORE_FUNCTIONS = ("positive_value_loss", "l1_value_loss", "max_mc")
+
+
+def stump_tracks_test_set(
+    n_heights: int = 10, n_spacings: int = 10, max_stump_height: float = 3.0, max_spacing: float = 6.0
+) -> np.ndarray:
+    """The Stump Tracks test grid: ``n_heights x n_spacings`` tasks over ``[0, 3] x [0, 6]``.
+
+    TeachMyAgent (Romac et al., ICML 2021) evaluates on 100 such tasks; the grid includes both
+    ends of each range. Returns an array of shape ``(n_heights * n_spacings, 2)`` of
+    ``[stump_height, obstacle_spacing]``, heights varying slowest.
+    """
+    for name, n in (("n_heights", n_heights), ("n_spacings", n_spacings)):
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise ValueError(f"{name}: expected a positive integer, got {n!r}")
+    h = np.linspace(0.0, max_stump_height, n_heights)
+    s = np.linspace(0.0, max_spacing, n_spacings)
+    return np.array([[a, b] for a in h for b in s], dtype=np.float64)
+
+
+# --------------------------------------------------------------------------- regret scores
+
+
+@dataclass(frozen=True)
+class EpisodeScore:
+    """The learner-side signals of one finished episode (TEACHERS.md section 6).
+
+    Attributes
+    ----------
+    lesson:
+        The lesson played.
+    env_index:
+        The environment copy that played it.
+    length:
+        Number of steps ``T``.
+    positive_value_loss:
+        ``(1/T) sum_t max(A_t, 0)`` (Robust PLR).
+    l1_value_loss:
+        ``(1/T) sum_t |A_t|`` (PLR).
+    max_mc:
+        ``(1/T) sum_t (R_max(level) - V(s_t))`` with ``R_max`` the best return seen on the level,
+        this episode included, in the learner's reward units.
+    training_return:
+        The episode's undiscounted return in the learner's (possibly normalised) reward units.
+    """
+
+    lesson: Lesson
+    env_index: int
+    length: int
+    positive_value_loss: float
+    l1_value_loss: float
+    max_mc: float
+    training_return: float
+
+    def score(self, name: str) -> float:
+        """The score called ``name`` (one of :data:`SCORE_FUNCTIONS`)."""
+        return float(getattr(self, name))
+
+
+class RegretScorer:
+    """Per-episode regret scores from rollouts, merging episodes cut by a rollout's end.
+
+    Jiang et al. (ICML 2021; NeurIPS 2021) score a level from the learner's rollout: with ``A_t``
+    the GAE advantage and ``V`` the value estimates over the ``T`` steps of an episode,
+    positive value loss ``mean max(A_t, 0)``, L1 value loss ``mean |A_t|`` and MaxMC
+    ``mean (R_max - V(s_t))``. An episode cut by the end of a rollout continues in the next one:
+    its sums are carried over, so that its score is the step-weighted mean over all its steps.
+    ``R_max`` is kept per level (the task, as plain data), as in JaxUED, from undiscounted
+    episode returns in the learner's reward units (the units of ``V``).
+    """
+
+    def __init__(self, n_envs: int) -> None:
+        self.n_envs = n_envs
+        self.open: list[dict[str, Any] | None] = [None] * n_envs
+        self.max_returns: dict[Any, float] = {}
+
+    def add_rollout(
+        self,
+        advantages: np.ndarray,
+        values: np.ndarray,
+        rewards: np.ndarray,
+        dones: np.ndarray,
+        lessons: np.ndarray,
+        key: Callable[[Lesson], Any],
+    ) -> list[EpisodeScore]:
+        """Score the episodes that end in this rollout.
+
+        Parameters
+        ----------
+        advantages, values, rewards:
+            Arrays ``(n_steps, n_envs)`` from the rollout buffer.
+        dones:
+            ``(n_steps, n_envs)`` booleans: the episode ended with the transition at ``t``.
+        lessons:
+            ``(n_steps, n_envs)`` object array: the lesson of each transition.
+        key:
+            Maps a lesson to its level key (hashable) for ``R_max``.
+        """
+        shape = advantages.shape
+        if shape != values.shape or shape != rewards.shape or shape != dones.shape or shape != lessons.shape:
+            raise ValueError(
+                f"rollout arrays must share a shape (n_steps, n_envs): advantages {advantages.shape}, values "
+                f"{values.shape}, rewards {rewards.shape}, dones {dones.shape}, lessons {lessons.shape}"
+            )
+        if shape[1] != self.n_envs:
+            raise ValueError(f"rollout arrays: expected {self.n_envs} environment columns, got {shape[1]}")
+        out: list[EpisodeScore] = []
+        n_steps = shape[0]
+        for i in range(self.n_envs):
+            ends = np.flatnonzero(dones[:, i])
+            starts = np.concatenate([[0], ends + 1])
+            stops = np.concatenate([ends + 1, [n_steps]])
+            for k, (s, e) in enumerate(zip(starts, stops, strict=True)):
+                if s >= e:
+                    continue
+                lesson = lessons[s, i]
+                acc = self.open[i] if k == 0 else None
+                if acc is not None and acc["lesson"] is not lesson:
+                    raise RuntimeError(
+                        f"env {i}: the rollout starts with lesson {getattr(lesson, 'id', None)} but the episode "
+                        f"left open by the previous rollout played lesson {acc['lesson'].id}"
+                    )
+                if acc is None:
+                    acc = {"lesson": lesson, "pos": 0.0, "abs": 0.0, "value": 0.0, "reward": 0.0, "T": 0}
+                a = advantages[s:e, i]
+                acc["pos"] += float(np.maximum(a, 0.0).sum())
+                acc["abs"] += float(np.abs(a).sum())
+                acc["value"] += float(values[s:e, i].sum())
+                acc["reward"] += float(rewards[s:e, i].sum())
+                acc["T"] += int(e - s)
+                if k < len(ends):  # the episode ends inside this rollout
+                    self.open[i] = None
+                    out.append(self._finish(acc, i, key))
+                else:
+                    self.open[i] = acc
+        return out
+
+    def _finish(self, acc: dict[str, Any], i: int, key: Callable[[Lesson], Any]) -> EpisodeScore:
+        t = acc["T"]
+        level = key(acc["lesson"])
+        r_max = max(self.max_returns.get(level, -math.inf), acc["reward"])
+        self.max_returns[level] = r_max
+        return EpisodeScore(
+            lesson=acc["lesson"],
+            env_index=i,
+            length=t,
+            positive_value_loss=acc["pos"] / t,
+            l1_value_loss=acc["abs"] / t,
+            max_mc=r_max - acc["value"] / t,
+            training_return=acc["reward"],
+        )
+
+    def drop_open(self) -> int:
+        """Forget the episodes left open (after an environment reset); returns how many."""
+        n = sum(a is not None for a in self.open)
+        self.open = [None] * self.n_envs
+        return n
+
+
+# --------------------------------------------------------------------------- the callback
+
+
+class _StudentCallback(BaseCallback):
+    """Records each transition's lesson, collects outcomes, scores rollouts, runs evaluations."""
+
+    def __init__(self, student: SB3Student) -> None:
+        super().__init__(verbose=0)
+        self.student = student
+        self.lessons: np.ndarray | None = None
+        self.dones: np.ndarray | None = None
+        self.outcomes: dict[tuple[int, int], EpisodeOutcome] = {}
+
+    def _on_rollout_start(self) -> None:
+        if self.student.scores_needed_:
+            n_steps = self.model.n_steps  # type: ignore[attr-defined]
+            n_envs = self.model.n_envs
+            self.lessons = np.empty((n_steps, n_envs), dtype=object)
+            self.dones = np.zeros((n_steps, n_envs), dtype=bool)
+            self.outcomes = {}
+
+    def _on_step(self) -> bool:
+        student = self.student
+        infos = self.locals["infos"]
+        if student.scores_needed_:
+            t = self.locals["n_steps"]
+            assert self.lessons is not None and self.dones is not None
+            self.dones[t] = self.locals["dones"]
+            for i, info in enumerate(infos):
+                self.lessons[t, i] = info["lesson"]
+                outcome = info.get("episode_outcome")
+                if outcome is not None:
+                    self.outcomes[(t, i)] = outcome
+        else:
+            for info in infos:
+                outcome = info.get("episode_outcome")
+                if outcome is not None:
+                    student._record(outcome.lesson, outcome.feedback())
+        return True
+
+    def _on_rollout_end(self) -> None:
+        student = self.student
+        if student.scores_needed_:
+            student._report_scores(self.lessons, self.dones, self.outcomes)  # type: ignore[arg-type]
+        student._maybe_evaluate()
+
+
+# --------------------------------------------------------------------------- students
+
+
+class SB3Student(Student):
+    """Common machinery of :class:`PPOStudent` and :class:`SACStudent`.
+
+    Parameters
+    ----------
+    env:
+        A registered gymnasium id (default ``"autocurriculum/StumpTracks-v0"``) or a factory
+        returning a fresh environment. The environment must accept a task through ``set_task`` and
+        ``reset(options={"task": ...})`` and expose ``task_space``.
+    env_kwargs:
+        Keyword arguments of ``gymnasium.make`` (ids only), e.g. ``{"body": "short"}``.
+    teacher:
+        The teacher (also accepted by :meth:`learn`); it lives in this process.
+    n_envs:
+        Environment copies (default 4).
+    vec_env:
+        ``"subproc"`` (one worker process per copy; default when ``n_envs > 1``) or ``"dummy"``.
+    total_timesteps:
+        Budget in environment steps; :meth:`learn` without ``amount`` trains up to it.
+    test_tasks:
+        The test set: a sequence of tasks. Default: :func:`stump_tracks_test_set` for Stump Tracks,
+        none otherwise.
+    mastery_threshold:
+        A test task is mastered when its return exceeds this (default 230, TeachMyAgent).
+    eval_every:
+        Evaluate every this many steps during :meth:`learn` (at the end of the rollout that
+        crosses each multiple); ``None`` (default): only when :meth:`evaluate` is called.
+    n_eval_envs:
+        In-process copies that play the test set (default 8).
+    eval_seed:
+        Seed of the evaluation environments, reset at every evaluation (default 12345).
+    normalize:
+        Wrap the training env in ``VecNormalize`` (observations and rewards); default per
+        algorithm (PPO: ``True``, SAC: ``False``).
+    score:
+        Which regret score a teacher requiring ``"score"`` receives (one of
+        :data:`SCORE_FUNCTIONS`; default ``"positive_value_loss"``; PPO only).
+    return_bounds:
+        Offered to teachers that take ``return_bounds`` (:meth:`teacher_defaults`); default
+        ``(-150, 350)`` for Stump Tracks, as in TeachMyAgent.
+    algo_kwargs:
+        Keyword arguments of the SB3 algorithm, over this student's defaults.
+    callback:
+        An SB3 callback run alongside the student's own (e.g. for TensorBoard).
+    seed:
+        Seeds SB3 (which seeds torch and the environments) and the evaluation.
+    """
+
+    unit: ClassVar[str] = "steps"
+    algo_class: ClassVar[type[BaseAlgorithm]]
+    default_algo_kwargs: ClassVar[dict[str, Any]] = {}
+    default_normalize: ClassVar[bool] = False
+    supports_scores: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        env: str | Callable[[], gym.Env] = STUMP_TRACKS_ID,
+        *,
+        env_kwargs: Mapping[str, Any] | None = None,
+        teacher: Teacher | None = None,
+        n_envs: int = 4,
+        vec_env: str | None = None,
+        total_timesteps: int | None = None,
+        test_tasks: Sequence[Any] | np.ndarray | None = None,
+        mastery_threshold: float = 230.0,
+        eval_every: int | None = None,
+        n_eval_envs: int = 8,
+        eval_seed: int = 12345,
+        normalize: bool | None = None,
+        score: str = "positive_value_loss",
+        return_bounds: tuple[float, float] | None = None,
+        algo_kwargs: Mapping[str, Any] | None = None,
+        callback: BaseCallback | None = None,
+        seed: int | None = 0,
+    ) -> None:
+        self.env = env
+        self.env_kwargs = env_kwargs
+        self.teacher = teacher
+        self.n_envs = n_envs
+        self.vec_env = vec_env
+        self.total_timesteps = total_timesteps
+        self.test_tasks = test_tasks
+        self.mastery_threshold = mastery_threshold
+        self.eval_every = eval_every
+        self.n_eval_envs = n_eval_envs
+        self.eval_seed = eval_seed
+        self.normalize = normalize
+        self.score = score
+        self.return_bounds = return_bounds
+        self.algo_kwargs = algo_kwargs
+        self.callback = callback
+        self.seed = seed
+
+    # ------------------------------------------------------------------ validation and set-up
+    def _env_factory(self) -> Callable[[], gym.Env]:
+        env, kwargs = self.env, dict(self.env_kwargs or {})
+        if isinstance(env, str):
+            return lambda: gym.make(env, **kwargs)
+        if callable(env):
+            if kwargs:
+                raise ValueError(f"env_kwargs: {kwargs} given with an env factory; pass them to the factory instead")
+            return env
+        raise TypeError(f"env: expected a gymnasium id or a factory returning an env, got {env!r}")
+
+    def _validate(self) -> None:
+        for name in ("n_envs", "n_eval_envs"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+                raise ValueError(f"{name}: expected a positive integer, got {v!r}")
+        for name in ("total_timesteps", "eval_every"):
+            v = getattr(self, name)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1):
+                raise ValueError(f"{name}: expected a positive integer or None, got {v!r}")
+        if self.vec_env not in (None, "subproc", "dummy"):
+            raise ValueError(f"vec_env: got {self.vec_env!r}; allowed: 'subproc', 'dummy' or None (automatic)")
+        if not isinstance(self.mastery_threshold, (int, float)) or not math.isfinite(self.mastery_threshold):
+            raise ValueError(f"mastery_threshold: expected a finite number, got {self.mastery_threshold!r}")
+        if self.score not in SCORE_FUNCTIONS:
+            raise ValueError(f"score: got {self.score!r}; allowed: {list(SCORE_FUNCTIONS)}")
+        if self.normalize is not None and not isinstance(self.normalize, bool):
+            raise TypeError(f"normalize: expected a bool or None, got {self.normalize!r}")
+
+    @property
+    def task_space(self) -> TaskSpace:
+        """The environment's task space (read from one instance, built on first access)."""
+        if getattr(self, "task_space_", None) is None:
+            self._validate()
+            env = self._env_factory()()
+            try:
+                space = env.get_wrapper_attr("task_space")
+            except AttributeError:
+                raise TypeError(
+                    f"env: {env} exposes no task_space; the student needs an env with a task space"
+                ) from None
+            finally:
+                env.close()
+            if not isinstance(space, TaskSpace):
+                raise TypeError(f"env: task_space must be a teachers.spaces.TaskSpace, got {space!r}")
+            self.task_space_ = space
+        return self.task_space_
+
+    def teacher_defaults(self, accepted: Collection[str]) -> dict[str, Any]:
+        """``return_bounds`` for teachers that normalise returns: ``(-150, 350)`` on Stump Tracks."""
+        bounds = self.return_bounds
+        if bounds is None and self.env == STUMP_TRACKS_ID:
+            bounds = (-150.0, 350.0)
+        return {"return_bounds": bounds} if bounds is not None and "return_bounds" in accepted else {}
+
+    def _algo_kwargs(self) -> dict[str, Any]:
+        kwargs = copy.deepcopy(self.default_algo_kwargs)
+        kwargs.update(self.algo_kwargs or {})
+        for forbidden in ("env", "seed", "tensorboard_log"):
+            if forbidden in kwargs:
+                raise ValueError(
+                    f"algo_kwargs: {forbidden!r} is set by the student (env, seed) or by a callback (TensorBoard); "
+                    f"remove it, got {kwargs[forbidden]!r}"
+                )
+        return kwargs
+
+    def setup(self, teacher: Teacher | None = None) -> SB3Student:
+        """Validate the parameters, build the environments and the model, bind the teacher."""
+        teacher = teacher if teacher is not None else self.teacher
+        if teacher is None:
+            raise ValueError("teacher: no teacher given; pass one to the constructor, to setup() or to learn()")
+        if not isinstance(teacher, Teacher):
+            raise TypeError(f"teacher: expected a teachers.Teacher, got {type(teacher).__name__}")
+        if teacher.task_space != self.task_space:
+            raise ValueError(
+                f"teacher.task_space: {teacher.task_space!r} differs from the environment's {self.task_space!r}"
+            )
+        needs_score = "score" in teacher.requires
+        if needs_score and not self.supports_scores:
+            raise ValueError(
+                f"teacher: {type(teacher).__name__} requires 'score' (regret from GAE advantages), which "
+                f"{type(self).__name__} does not compute; use PPOStudent"
+            )
+        self.teacher = teacher
+        self.scores_needed_ = needs_score
+        self.test_tasks_ = self._test_tasks()
+        kwargs = self._algo_kwargs()
+        gamma = float(kwargs.get("gamma", 0.99))
+        _check_gamma(gamma)
+        self.normalize_ = self.default_normalize if self.normalize is None else self.normalize
+
+        factory = self._env_factory()
+        use_subproc = self.vec_env == "subproc" or (self.vec_env is None and self.n_envs > 1)
+        base: VecEnv = SubprocVecEnv([factory] * self.n_envs) if use_subproc else DummyVecEnv([factory] * self.n_envs)
+        self.task_env_ = TaskVecEnv(base, teacher, update_teacher=not needs_score)
+        venv: VecEnv = self.task_env_
+        if self.normalize_:
+            venv = VecNormalize(venv, norm_obs=True, norm_reward=True, gamma=gamma)
+        self.venv_ = venv
+        self.model_ = self.algo_class("MlpPolicy", venv, seed=self.seed, device="cpu", **kwargs)
+        self.scorer_ = RegretScorer(self.n_envs) if needs_score else None
+        self.callback_ = _StudentCallback(self)
+        self.history: list[dict[str, Any]] = []
+        self.records_: list[EpisodeRecord] = []
+        self.n_episodes_ = 0
+        self.n_evaluations_ = 0
+        self.wall_seconds_ = 0.0
+        self.eval_seconds_ = 0.0
+        self.next_eval_ = self.eval_every
+        self.learn_started_: float | None = None
+        return self
+
+    def _test_tasks(self) -> np.ndarray | list[Any] | None:
+        tasks = self.test_tasks
+        if tasks is None:
+            return stump_tracks_test_set() if self.env == STUMP_TRACKS_ID else None
+        if len(tasks) == 0:
+            raise ValueError("test_tasks: expected at least one task (or None), got an empty sequence")
+        return [self.task_space.check(t, f"test_tasks[{i}]") for i, t in enumerate(tasks)]
+
+    def _ensure_setup(self, teacher: Teacher | None) -> None:
+        if getattr(self, "model_", None) is None:
+            self.setup(teacher)
+        elif teacher is not None and teacher is not self.teacher:
+            raise ValueError(
+                "teacher: this student is bound to another teacher object; one student trains with one teacher "
+                "(build a new student, or restore the teacher's state with teacher.load_state_dict)"
+            )
+
+    # ------------------------------------------------------------------ protocol
+    @property
+    def progress(self) -> int:
+        """Environment steps taken so far."""
+        model = getattr(self, "model_", None)
+        return 0 if model is None else int(model.num_timesteps)
+
+    @property
+    def model(self) -> BaseAlgorithm:
+        """The SB3 model (after :meth:`setup`)."""
+        self._ensure_setup(None)
+        return self.model_
+
+    def learn(self, teacher: Teacher | None = None, amount: int | None = None) -> list[EpisodeRecord]:
+        """Train for at least ``amount`` more steps (default: up to ``total_timesteps``).
+
+        SB3 trains in whole rollouts, so a call may overshoot ``amount`` by less than one rollout.
+        Every finished episode is reported to the teacher (by the task wrapper, or with its regret
+        score at the end of the rollout when the teacher requires ``"score"``) and returned.
+        """
+        self._ensure_setup(teacher)
+        if amount is None:
+            if self.total_timesteps is None:
+                raise ValueError("amount: give the number of steps to train, or set total_timesteps")
+            amount = self.total_timesteps - self.progress
+            if amount <= 0:
+                return []
+        if isinstance(amount, bool) or not isinstance(amount, (int, np.integer)) or amount < 1:
+            raise ValueError(f"amount: expected a positive integer number of steps, got {amount!r}")
+        self.records_ = []
+        callbacks: list[BaseCallback] = [self.callback_]
+        if self.callback is not None:
+            callbacks.append(self.callback)
+        self.learn_started_ = time.perf_counter()
+        try:
+            self.model_.learn(
+                total_timesteps=int(amount),
+                reset_num_timesteps=False,
+                callback=CallbackList(callbacks),
+                progress_bar=False,
+            )
+        finally:
+            self.wall_seconds_ += time.perf_counter() - self.learn_started_
+            self.learn_started_ = None
+        records, self.records_ = self.records_, []
+        return records
+
+    def _record(self, lesson: Lesson, feedback: Feedback) -> None:
+        self.n_episodes_ += 1
+        self.records_.append(EpisodeRecord(lesson, feedback, self.progress))
+
+    def _report_scores(
+        self, lessons: np.ndarray, dones: np.ndarray, outcomes: Mapping[tuple[int, int], EpisodeOutcome]
+    ) -> None:
+        assert self.scorer_ is not None and self.teacher is not None
+        buf = self.model_.rollout_buffer  # type: ignore[attr-defined]
+        space = self.teacher.task_space
+        episodes = self.scorer_.add_rollout(
+            buf.advantages,
+            buf.values,
+            buf.rewards,
+            dones,
+            lessons,
+            key=lambda lesson: repr(space.to_plain(lesson.task)),
+        )
+        if len(episodes) != len(outcomes):
+            raise RuntimeError(
+                f"the rollout ended {len(outcomes)} episodes but the regret scorer closed {len(episodes)}; "
+                "transitions and lessons are out of step"
+            )
+        ends = {(ep.env_index, id(ep.lesson)): ep for ep in episodes}
+        tt = self.task_env_._tracker
+        for (_, i), outcome in sorted(outcomes.items()):
+            ep = ends.get((i, id(outcome.lesson)))
+            if ep is None or ep.length != outcome.length:
+                raise RuntimeError(
+                    f"env {i}: lesson {outcome.lesson.id} ended after {outcome.length} steps but the regret scorer "
+                    f"counted {None if ep is None else ep.length}; transitions and lessons are out of step"
+                )
+            fb = Feedback(
+                score=ep.score(self.score),
+                episode_return=outcome.episode_return,
+                length=outcome.length,
+                success=outcome.success,
+                extras={name: ep.score(name) for name in SCORE_FUNCTIONS},
+            )
+            t0 = time.perf_counter()
+            self.teacher.update(outcome.lesson, fb)
+            tt.teacher_seconds += time.perf_counter() - t0
+            self._record(outcome.lesson, fb)
+
+    # ------------------------------------------------------------------ discount
+    @property
+    def gamma(self) -> float:
+        """The discount factor the algorithm's targets use."""
+        return float(self.model.gamma)
+
+    def set_gamma(self, gamma: float) -> None:
+        """Use discount ``gamma`` from now on (discount scheduling, Liu et al. ICLR 2024).
+
+        PPO: the rollout buffer's GAE and returns (computed at the end of each rollout) and the
+        timeout bootstrap; SAC: the critic's target ``r + gamma (1 - d) (min Q' - alpha log pi)``.
+        ``VecNormalize``'s reward scaling follows the new value too.
+        """
+        _check_gamma(gamma)
+        model = self.model
+        model.gamma = float(gamma)
+        buffer = getattr(model, "rollout_buffer", None)
+        if buffer is not None:
+            buffer.gamma = float(gamma)
+        replay = getattr(model, "replay_buffer", None)
+        if replay is not None and hasattr(replay, "gamma"):
+            replay.gamma = float(gamma)
+        if isinstance(self.venv_, VecNormalize):
+            self.venv_.gamma = float(gamma)
+
+    # ------------------------------------------------------------------ evaluation
+    def _maybe_evaluate(self) -> None:
+        if self.next_eval_ is None or self.test_tasks_ is None:
+            return
+        if self.progress >= self.next_eval_:
+            while self.next_eval_ <= self.progress:
+                self.next_eval_ += self.eval_every  # type: ignore[operator]
+            self.evaluate()
+
+    def evaluate(self, tasks: Sequence[Any] | np.ndarray | None = None) -> dict[str, float]:
+        """Play each test task once with the deterministic policy; report mastery and mean return.
+
+        Observations are normalised with the training statistics, which are not updated.
+        Returns ``{"mastered_percent", "mean_return", "n_tasks"}``; the per-task returns go to
+        :attr:`history` under ``"returns"``.
+        """
+        self._ensure_setup(None)
+        if tasks is None:
+            if self.test_tasks_ is None:
+                raise ValueError("tasks: no test set; pass tasks, or build the student with test_tasks")
+            tasks = self.test_tasks_
+        t0 = time.perf_counter()
+        source = FixedLessons(list(tasks), self.task_space)
+        returns = self._play(source)
+        mastered = float(np.mean(returns > self.mastery_threshold) * 100.0)
+        result = {"mastered_percent": mastered, "mean_return": float(returns.mean()), "n_tasks": float(len(returns))}
+        self.eval_seconds_ += time.perf_counter() - t0
+        self.n_evaluations_ += 1
+        self.history.append(
+            {
+                "step": float(self.progress),
+                **result,
+                "wall_seconds": self.wall_seconds,
+                "teacher_seconds": self.teacher_seconds,
+                "returns": returns.tolist(),  # type: ignore[dict-item]
+            }
+        )
+        return result
+
+    def _play(self, source: FixedLessons) -> np.ndarray:
+        n = min(self.n_eval_envs, len(source.tasks))
+        base = DummyVecEnv([self._env_factory()] * n)
+        env: VecEnv = TaskVecEnv(base, source)
+        if isinstance(self.venv_, VecNormalize):
+            norm = VecNormalize(env, training=False, norm_obs=True, norm_reward=False)
+            norm.obs_rms = copy.deepcopy(self.venv_.obs_rms)
+            norm.clip_obs = self.venv_.clip_obs
+            norm.epsilon = self.venv_.epsilon
+            env = norm
+        try:
+            env.seed(self.eval_seed)
+            obs = env.reset()
+            while not source.done:
+                actions, _ = self.model_.predict(obs, deterministic=True)
+                obs, _, _, _ = env.step(actions)
+        finally:
+            env.close()
+        return np.array([source.results[i].episode_return for i in range(len(source.tasks))], dtype=np.float64)
+
+    # ------------------------------------------------------------------ metrics
+    @property
+    def wall_seconds(self) -> float:
+        """Wall time spent in :meth:`learn` (evaluations during it included), up to now."""
+        running = getattr(self, "learn_started_", None)
+        live = 0.0 if running is None else time.perf_counter() - running
+        return float(getattr(self, "wall_seconds_", 0.0)) + live
+
+    @property
+    def teacher_seconds(self) -> float:
+        """Wall time spent in the teacher's ``sample`` and ``update``."""
+        env = getattr(self, "task_env_", None)
+        return 0.0 if env is None else env.teacher_seconds
+
+    def metrics(self) -> dict[str, float]:
+        """Counters and the latest evaluation, flat, for the experiment layer's logging."""
+        out = {
+            "steps": float(self.progress),
+            "episodes": float(getattr(self, "n_episodes_", 0)),
+            "gamma": self.gamma if getattr(self, "model_", None) is not None else float("nan"),
+            "wall_seconds": self.wall_seconds,
+            "teacher_seconds": self.teacher_seconds,
+            "eval_seconds": float(getattr(self, "eval_seconds_", 0.0)),
+            "evaluations": float(getattr(self, "n_evaluations_", 0)),
+        }
+        history = getattr(self, "history", [])
+        if history:
+            out["mastered_percent"] = history[-1]["mastered_percent"]
+            out["mean_return"] = history[-1]["mean_return"]
+        return out
+
+    # ------------------------------------------------------------------ checkpoints
+    def state_dict(self) -> dict[str, Any]:
+        """Model (weights, optimiser, counters), ``VecNormalize`` statistics, gamma, history.
+
+        The teacher's state is not included (the experiment runner saves it); :meth:`save`
+        adds it.
+        """
+        self._ensure_setup(None)
+        buf = io.BytesIO()
+        self.model_.save(buf)
+        norm = None
+        if isinstance(self.venv_, VecNormalize):
+            norm = {"obs_rms": copy.deepcopy(self.venv_.obs_rms), "ret_rms": copy.deepcopy(self.venv_.ret_rms)}
+        return {
+            "student": f"{type(self).__module__}.{type(self).__qualname__}",
+            "model": buf.getvalue(),
+            "vecnormalize": norm,
+            "gamma": self.gamma,
+            "num_timesteps": self.progress,
+            "n_episodes": self.n_episodes_,
+            "n_evaluations": self.n_evaluations_,
+            "wall_seconds": self.wall_seconds_,
+            "eval_seconds": self.eval_seconds_,
+            "teacher_seconds": self.teacher_seconds,
+            "next_eval": self.next_eval_,
+            "history": copy.deepcopy(self.history),
+            "max_returns": dict(self.scorer_.max_returns) if self.scorer_ is not None else None,
+        }
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Restore :meth:`state_dict` into a student built with the same parameters.
+
+        The environments restart (episodes in flight at save time are not resumed, and their
+        lessons are not reported).
+        """
+        expected = f"{type(self).__module__}.{type(self).__qualname__}"
+        if not isinstance(state, Mapping) or state.get("student") != expected:
+            got = state.get("student") if isinstance(state, Mapping) else type(state).__name__
+            raise ValueError(f"load_state_dict: state belongs to {got!r}, not to {expected!r}")
+        self._ensure_setup(None)
+        self.model_ = self.algo_class.load(io.BytesIO(state["model"]), env=self.venv_, device="cpu")
+        self.model_.num_timesteps = int(state["num_timesteps"])
+        if state["vecnormalize"] is not None:
+            if not isinstance(self.venv_, VecNormalize):
+                raise ValueError(
+                    "load_state_dict: the state has VecNormalize statistics but this student has normalize=False"
+                )
+            self.venv_.obs_rms = copy.deepcopy(state["vecnormalize"]["obs_rms"])
+            self.venv_.ret_rms = copy.deepcopy(state["vecnormalize"]["ret_rms"])
+        self.set_gamma(state["gamma"])
+        self.n_episodes_ = int(state["n_episodes"])
+        self.n_evaluations_ = int(state["n_evaluations"])
+        self.wall_seconds_ = float(state["wall_seconds"])
+        self.eval_seconds_ = float(state["eval_seconds"])
+        self.task_env_._tracker.teacher_seconds = float(state["teacher_seconds"])
+        self.next_eval_ = state["next_eval"]
+        self.history = copy.deepcopy(state["history"])
+        if self.scorer_ is not None:
+            self.scorer_.drop_open()
+            self.scorer_.max_returns = dict(state["max_returns"] or {})
+
+    def save(self, path: str | Path) -> Path:
+        """Write the whole student (:meth:`state_dict` and the teacher's ``state_dict()``) to ``path``."""
+        self._ensure_setup(None)
+        assert self.teacher is not None
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        with open(tmp, "wb") as f:
+            pickle.dump({"student": self.state_dict(), "teacher": self.teacher.state_dict()}, f)
+        tmp.replace(path)
+        return path
+
+    def load(self, path: str | Path, teacher: Teacher | None = None) -> None:
+        """Restore a :meth:`save` file into this student (built with the same parameters) and its teacher."""
+        with open(path, "rb") as f:
+            data = pickle.load(f)
+        if not isinstance(data, Mapping) or set(data) != {"student", "teacher"}:
+            raise ValueError(f"path: {path} is not a file written by {type(self).__name__}.save")
+        self._ensure_setup(teacher)
+        assert self.teacher is not None
+        self.teacher.load_state_dict(data["teacher"])
+        self.load_state_dict(data["student"])
+
+    def close(self) -> None:
+        """Close the worker processes."""
+        venv = getattr(self, "venv_", None)
+        if venv is not None:
+            venv.close()
+            self.venv_ = None  # type: ignore[assignment]
+            self.model_ = None  # type: ignore[assignment]
+
+
+def _check_gamma(gamma: Any) -> None:
+    if isinstance(gamma, bool) or not isinstance(gamma, (int, float, np.floating)) or not 0.0 < gamma <= 1.0:
+        raise ValueError(f"gamma: expected a discount factor in (0, 1], got {gamma!r}")
+
+
+class PPOStudent(SB3Student):
+    """PPO (Schulman et al. 2017, SB3's implementation) on tasks chosen by a teacher.
+
+    Defaults: rl-baselines3-zoo's tuned BipedalWalker-v3 settings (:data:`PPO_BIPEDAL_WALKER`:
+    gamma 0.999, GAE lambda 0.95, clip 0.18, lr 3e-4, 10 epochs, 2048 steps per env, batch 64)
+    with observation and reward normalisation. Teachers requiring ``"score"`` receive regret
+    scores (see :class:`RegretScorer`). Parameters: see :class:`SB3Student`.
+    """
+
+    name: ClassVar[str] = "ppo"
+    algo_class = PPO
+    default_algo_kwargs = PPO_BIPEDAL_WALKER
+    default_normalize = True
+    supports_scores = True
+
+
+class SACStudent(SB3Student):
+    """SAC (Haarnoja et al. 2018, SB3's implementation) on tasks chosen by a teacher.
+
+    Defaults: TeachMyAgent's SAC for Stump Tracks (:data:`SAC_TEACHMYAGENT`), without
+    normalisation. Regret scores (GAE-based) are not available. Parameters: see
+    :class:`SB3Student`.
+    """
+
+    name: ClassVar[str] = "sac"
+    algo_class = SAC
+    default_algo_kwargs = SAC_TEACHMYAGENT
+    default_normalize = False
+    supports_scores = False

@@ -1,0 +1,306 @@
+"""Deep-RL students: PPO + ALP-GMM on Stump Tracks, regret scores, discount changes, save/load."""
+
+from __future__ import annotations
+
+import types
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+from stable_baselines3.common.vec_env import VecNormalize
+
+import environments
+from students.sb3 import (
+    SCORE_FUNCTIONS,
+    PPOStudent,
+    RegretScorer,
+    SACStudent,
+    stump_tracks_test_set,
+)
+from teachers.alp_gmm import ALPGMM
+from teachers.base import Feedback, Lesson, Teacher
+from teachers.random_teacher import Random
+from teachers.spaces import BoxSpace
+
+torch.set_num_threads(1)
+
+CARTPOLE_TASKS = [[0.5, 0.1, 9.8], [1.5, 0.5, 15.0]]
+SMALL_PPO = {"n_steps": 64, "batch_size": 64, "n_epochs": 2}
+
+
+def cartpole_student(**kwargs: Any) -> PPOStudent:
+    params: dict[str, Any] = {
+        "n_envs": 2,
+        "vec_env": "dummy",
+        "algo_kwargs": SMALL_PPO,
+        "test_tasks": CARTPOLE_TASKS,
+        "n_eval_envs": 2,
+    }
+    params.update(kwargs)
+    return PPOStudent(environments.CARTPOLE_ID, **params)
+
+
+# --------------------------------------------------------------------------- regret scores
+
+
+def test_regret_scores_match_hand_computed_values_on_a_tiny_rollout() -> None:
+    space = BoxSpace([0.0], [10.0])
+    a, b, c, d = (Lesson(task=np.array([v]), id=k) for k, v in enumerate([1.0, 2.0, 3.0, 4.0]))
+    scorer = RegretScorer(n_envs=2)
+    key = lambda lesson: tuple(space.to_plain(lesson.task))  # noqa: E731
+
+    def obj(rows: list[list[Lesson]]) -> np.ndarray:
+        arr = np.empty((len(rows), 2), dtype=object)
+        for t, row in enumerate(rows):
+            arr[t, 0], arr[t, 1] = row
+        return arr
+
+    # rollout 1: env 0 plays A (ends at t=1) then B (cut); env 1 plays C throughout (cut)
+    adv = np.array([[1.0, 0.5], [-2.0, 0.5], [3.0, 0.5], [-1.0, 0.5]])
+    val = np.array([[0.5, 0.0], [1.0, 0.0], [2.0, 0.0], [1.0, 0.0]])
+    rew = np.array([[1.0, 1.0], [1.0, 1.0], [2.0, 1.0], [2.0, 1.0]])
+    done = np.array([[False, False], [True, False], [False, False], [False, False]])
+    out = scorer.add_rollout(adv, val, rew, done, obj([[a, c], [a, c], [b, c], [b, c]]), key)
+    assert [s.lesson for s in out] == [a]
+    (sa,) = out
+    assert sa.length == 2
+    assert sa.positive_value_loss == pytest.approx(0.5)  # (1 + 0) / 2
+    assert sa.l1_value_loss == pytest.approx(1.5)  # (1 + 2) / 2
+    assert sa.max_mc == pytest.approx(2.0 - 0.75)  # R_max = return 2, mean V = 0.75
+
+    # rollout 2: B continues and ends at t=1; C ends at t=0, then D starts (cut)
+    adv2 = np.array([[2.0, -0.5], [-4.0, 1.0]])
+    val2 = np.array([[0.0, 1.0], [3.0, 1.0]])
+    rew2 = np.array([[1.0, 1.0], [0.0, 1.0]])
+    done2 = np.array([[False, True], [True, False]])
+    out = scorer.add_rollout(adv2, val2, rew2, done2, obj([[b, c], [b, d]]), key)
+    by = {s.lesson.id: s for s in out}
+    sb, sc = by[b.id], by[c.id]
+    # B: step-weighted over both rollouts, advantages [3, -1, 2, -4], values [2, 1, 0, 3], rewards [2, 2, 1, 0]
+    assert sb.length == 4
+    assert sb.positive_value_loss == pytest.approx(5.0 / 4)
+    assert sb.l1_value_loss == pytest.approx(10.0 / 4)
+    assert sb.max_mc == pytest.approx(5.0 - 1.5)
+    # C: advantages [0.5] * 4 + [-0.5], values all 0 then 1, return 5
+    assert sc.length == 5
+    assert sc.positive_value_loss == pytest.approx(2.0 / 5)
+    assert sc.l1_value_loss == pytest.approx(2.5 / 5)
+    assert sc.max_mc == pytest.approx(5.0 - 1.0 / 5)
+    assert sc.score("positive_value_loss") == sc.positive_value_loss
+
+    # rollout 3: level A again (a new lesson, same task) with a lower return: R_max stays 2
+    a2 = Lesson(task=np.array([1.0]), id=9)
+    out = scorer.add_rollout(
+        np.array([[0.0, 0.0]]),
+        np.array([[1.0, 0.0]]),
+        np.array([[0.5, 0.0]]),
+        np.array([[True, False]]),
+        obj([[a2, d]]),
+        key,
+    )
+    assert [s.lesson for s in out] == [a2]
+    assert out[0].max_mc == pytest.approx(2.0 - 1.0)
+    assert scorer.drop_open() == 1  # D is still open
+
+    with pytest.raises(RuntimeError, match="left open"):
+        scorer2 = RegretScorer(1)
+        one = lambda x: np.array([[x]])  # noqa: E731
+        scorer2.add_rollout(one(0.0), one(0.0), one(0.0), one(False), obj1(a), key)
+        scorer2.add_rollout(one(0.0), one(0.0), one(0.0), one(True), obj1(b), key)
+
+
+def obj1(lesson: Lesson) -> np.ndarray:
+    arr = np.empty((1, 1), dtype=object)
+    arr[0, 0] = lesson
+    return arr
+
+
+class ScoreRecorder(Teacher):
+    """A PLR-like teacher stub: random tasks, requires the learner's score."""
+
+    name = "score_recorder"
+    requires = frozenset({"score"})
+
+    def _init_state(self) -> None:
+        self.seen: list[tuple[Lesson, Feedback]] = []
+
+    def _sample(self) -> tuple[Any, str, dict]:
+        return self.task_space.sample(self.rng_), "new", {}
+
+    def _update(self, lesson: Lesson, feedback: Feedback) -> None:
+        self.seen.append((lesson, feedback))
+
+
+def test_a_teacher_requiring_score_gets_one_regret_score_per_episode_with_the_raw_return() -> None:
+    student = cartpole_student()
+    teacher = ScoreRecorder(student.task_space, seed=0)
+    records = student.learn(teacher, 64 * 2 * 4)
+    assert len(teacher.seen) == len(records) > 4
+    assert student.task_env_.update_teacher is False  # the wrapper does not report these episodes
+    ids = [lesson.id for lesson, _ in teacher.seen]
+    assert len(set(ids)) == len(ids)
+    for _, fb in teacher.seen:
+        assert fb.score == fb.extras["positive_value_loss"] >= 0.0
+        assert set(SCORE_FUNCTIONS) <= set(fb.extras)
+        assert fb.episode_return == fb.length  # CartPole: +1 per step, raw (not normalised)
+    student.close()
+
+
+# --------------------------------------------------------------------------- discount
+
+
+def test_ppo_discount_change_reaches_the_gae_targets() -> None:
+    student = cartpole_student(algo_kwargs={**SMALL_PPO, "gae_lambda": 0.9})
+    student.learn(Random(student.task_space, seed=0), 128)
+    student.set_gamma(0.5)
+    assert student.gamma == 0.5 and isinstance(student.venv_, VecNormalize) and student.venv_.gamma == 0.5
+    student.learn(amount=128)
+    buf = student.model.rollout_buffer
+
+    # PPO.train flattened values and advantages env-major (swap_and_flatten); back to (n_steps, n_envs)
+    rows = lambda arr: arr if arr.shape == (64, 2) else np.asarray(arr).reshape(2, 64).T  # noqa: E731
+    rewards, values, starts, adv = (rows(x) for x in (buf.rewards, buf.values, buf.episode_starts, buf.advantages))
+
+    def gae_residual(gamma: float) -> float:
+        # A_t = delta_t + gamma * lambda * (1 - start_{t+1}) * A_{t+1}, delta_t = r_t + gamma * V_{t+1} (1 - start_{t+1}) - V_t
+        nonterminal = 1.0 - starts[1:]
+        delta = rewards[:-1] + gamma * values[1:] * nonterminal - values[:-1]
+        expected = delta + gamma * 0.9 * nonterminal * adv[1:]
+        return float(np.max(np.abs(adv[:-1] - expected)))
+
+    assert gae_residual(0.5) < 1e-5
+    assert gae_residual(0.999) > 1e-2  # the old discount does not explain the targets
+    student.close()
+
+
+def test_sac_discount_change_reaches_the_critic_target(monkeypatch: pytest.MonkeyPatch) -> None:
+    import stable_baselines3.sac.sac as sac_module
+
+    student = SACStudent(
+        "autocurriculum/StumpTracks-v0",
+        n_envs=1,
+        vec_env="dummy",
+        test_tasks=[[0.0, 0.0]],
+        algo_kwargs={
+            "buffer_size": 500,
+            "batch_size": 16,
+            "learning_starts": 50,
+            "ent_coef": 0.0,
+            "policy_kwargs": {"net_arch": [16]},
+        },
+    )
+    student.learn(Random(student.task_space, seed=0), 80)
+    student.set_gamma(0.7)
+    model = student.model
+    q_next = 2.0
+    model.critic_target.forward = lambda obs, act: (torch.full((obs.shape[0], 1), q_next),) * 2
+    batches: list[Any] = []
+    sample = model.replay_buffer.sample
+
+    def recording_sample(*args: Any, **kwargs: Any) -> Any:
+        batches.append(sample(*args, **kwargs))
+        return batches[-1]
+
+    targets: list[torch.Tensor] = []
+
+    def spy(current: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        targets.append(target.detach().clone())
+        return torch.nn.functional.mse_loss(current, target)
+
+    monkeypatch.setattr(model.replay_buffer, "sample", recording_sample)
+    monkeypatch.setattr(sac_module, "F", types.SimpleNamespace(mse_loss=spy))
+    model.train(gradient_steps=1, batch_size=16)
+    data = batches[0]
+    expected = data.rewards + (1 - data.dones) * 0.7 * q_next  # entropy term is 0 (ent_coef=0)
+    torch.testing.assert_close(targets[0], expected)
+    assert not torch.allclose(targets[0], data.rewards + (1 - data.dones) * 0.99 * q_next)
+    student.close()
+
+
+# --------------------------------------------------------------------------- Stump Tracks run
+
+
+def test_short_ppo_alp_gmm_run_on_stump_tracks_updates_evaluates_saves_and_reloads(tmp_path: Any) -> None:
+    tasks = [[0.0, 0.0], [1.0, 3.0], [2.0, 5.0]]
+    kwargs: dict[str, Any] = {
+        "n_envs": 2,
+        "vec_env": "dummy",
+        "algo_kwargs": {"n_steps": 512, "batch_size": 256, "n_epochs": 2},
+        "test_tasks": tasks,
+        "eval_every": 2048,
+        "n_eval_envs": 3,
+        "seed": 3,
+    }
+    student = PPOStudent("autocurriculum/StumpTracks-v0", **kwargs)
+    teacher = ALPGMM(student.task_space, **student.teacher_defaults({"return_bounds"}), seed=0)
+    assert teacher.return_bounds == (-150.0, 350.0)
+    records = student.learn(teacher, 3000)
+    assert student.progress == 3072  # three rollouts of 2 x 512 steps
+    # every finished episode was reported, with the lesson the teacher proposed
+    assert len(records) == teacher.n_updates_ == student.metrics()["episodes"] > 0
+    ids = [r.lesson.id for r in records]
+    assert len(set(ids)) == len(ids) and max(ids) < teacher.n_sampled_
+    assert all(r.feedback.episode_return is not None and r.feedback.length > 0 for r in records)
+    assert all(teacher.task_space.contains(r.lesson.task) for r in records)
+    # the evaluation ran once (at the 2048 crossing) on the small test set
+    assert len(student.history) == 1 and student.history[0]["step"] == 2048
+    result = student.evaluate()
+    assert result["n_tasks"] == 3 and 0.0 <= result["mastered_percent"] <= 100.0
+    assert len(student.history[-1]["returns"]) == 3
+    obs_rms_before = student.venv_.obs_rms.mean.copy()
+    student.evaluate()
+    np.testing.assert_array_equal(student.venv_.obs_rms.mean, obs_rms_before)  # evaluation does not update stats
+
+    path = student.save(tmp_path / "student.pkl")
+    again = PPOStudent("autocurriculum/StumpTracks-v0", **kwargs)
+    teacher2 = ALPGMM(again.task_space, return_bounds=(-150.0, 350.0), seed=99)
+    again.load(path, teacher2)
+    assert again.progress == student.progress and again.history == student.history
+    np.testing.assert_array_equal(again.venv_.obs_rms.mean, student.venv_.obs_rms.mean)
+    np.testing.assert_array_equal(again.venv_.ret_rms.var, student.venv_.ret_rms.var)
+    for p, q in zip(student.model.policy.parameters(), again.model.policy.parameters(), strict=True):
+        torch.testing.assert_close(p, q)
+    assert again.evaluate() == student.evaluate()
+    assert teacher2.n_updates_ == teacher.n_updates_
+    assert all(np.array_equal(teacher2.sample().task, teacher.sample().task) for _ in range(5))
+    more = again.learn(teacher2, 1024)
+    assert again.progress == 3072 + 1024 and teacher2.n_updates_ == teacher.n_updates_ + len(more)
+    student.close()
+    again.close()
+
+
+def test_stump_tracks_test_set_is_the_10_by_10_grid() -> None:
+    grid = stump_tracks_test_set()
+    assert grid.shape == (100, 2)
+    assert grid[:, 0].min() == 0.0 and grid[:, 0].max() == 3.0
+    assert grid[:, 1].min() == 0.0 and grid[:, 1].max() == 6.0
+    assert len({tuple(row) for row in grid}) == 100
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def test_errors_name_the_parameter_and_what_is_allowed() -> None:
+    student = cartpole_student()
+    with pytest.raises(ValueError, match="teacher.task_space"):
+        student.learn(Random(BoxSpace([0.0], [1.0]), seed=0), 64)
+    with pytest.raises(ValueError, match="score"):
+        cartpole_student(score="regret").learn(Random(student.task_space), 64)
+    with pytest.raises(ValueError, match="n_envs"):
+        cartpole_student(n_envs=0).learn(Random(student.task_space), 64)
+    with pytest.raises(ValueError, match="algo_kwargs"):
+        cartpole_student(algo_kwargs={"seed": 1}).learn(Random(student.task_space), 64)
+    with pytest.raises(ValueError, match="PPOStudent"):
+        SACStudent("autocurriculum/StumpTracks-v0", vec_env="dummy", n_envs=1).setup(
+            ScoreRecorder(BoxSpace([0.0, 0.0], [3.0, 6.0], names=["stump_height", "obstacle_spacing"]))
+        )
+    teacher = Random(student.task_space, seed=0)
+    student.learn(teacher, 64)
+    with pytest.raises(ValueError, match="gamma"):
+        student.set_gamma(1.5)
+    with pytest.raises(ValueError, match="another teacher"):
+        student.learn(Random(student.task_space, seed=1), 64)
+    with pytest.raises(ValueError, match="amount"):
+        student.learn(teacher, 0)
+    student.close()
