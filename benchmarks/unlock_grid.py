@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -50,7 +51,9 @@ def run_job(job: Job) -> tuple[Job, list[int], list[float], np.ndarray]:
     name, params = parse_teacher(job.teacher)
     grid = UnlockGrid(job.d, job.n)
     teacher = make_teacher(name, grid.task_space, seed=job.seed, **params)
-    result = run_teacher(teacher, grid, job.episodes, job.report_every)
+    # One BLAS thread per process: parallel jobs would otherwise oversubscribe the cores.
+    with threadpool_limits(limits=1):
+        result = run_teacher(teacher, grid, job.episodes, job.report_every)
     return job, result.episodes, result.mastered, result.call_ns
 
 

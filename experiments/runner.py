@@ -251,10 +251,12 @@ def _run_job(args: tuple[RunSpec, Path, bool, bool]) -> dict[str, Any]:
 
 
 def _one_thread() -> None:
-    """Worker initialiser: parallel runs share the cores, so each uses one torch thread."""
+    """Worker initialiser: parallel runs share the cores, so each uses one torch and one BLAS thread."""
     import torch
+    from threadpoolctl import threadpool_limits
 
     torch.set_num_threads(1)
+    threadpool_limits(limits=1)
 
 
 def _execute(jobs: list[tuple[RunSpec, Path, bool, bool]], n_jobs: int) -> list[dict[str, Any]]:
