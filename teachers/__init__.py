@@ -4,6 +4,7 @@ from teachers.alp_gmm import ALP_GMM_PRESETS, ALPGMM
 from teachers.base import FEEDBACK_FIELDS, Feedback, Lesson, Teacher
 from teachers.covar_gmm import COVAR_GMM_PRESETS, CovarGMM
 from teachers.data_curricula import CyclicalCurriculum, FixedExponentialPacing, FullData, PacingCurriculum
+from teachers.plr import PLR, PLR_PRESETS
 from teachers.random_teacher import Random
 from teachers.registry import TEACHERS, make_teacher, register_teacher
 from teachers.spaces import BoxSpace, DiscreteSpace, ProductSpace, SubsetSpace, TaskSpace, space_from_dict
@@ -11,6 +12,7 @@ from teachers.spaces import BoxSpace, DiscreteSpace, ProductSpace, SubsetSpace, 
 register_teacher(Random)
 register_teacher(ALPGMM)
 register_teacher(CovarGMM)
+register_teacher(PLR)
 register_teacher(FullData)
 register_teacher(PacingCurriculum)
 register_teacher(FixedExponentialPacing)
@@ -30,6 +32,8 @@ __all__ = [
     "FixedExponentialPacing",
     "FullData",
     "Lesson",
+    "PLR",
+    "PLR_PRESETS",
     "PacingCurriculum",
     "ProductSpace",
     "Random",
