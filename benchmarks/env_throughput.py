@@ -7,6 +7,10 @@ Each section of the benchmark is one function ``section(args) -> str`` registere
   body against gymnasium's ``BipedalWalker-v3`` in the same run, random actions, as a ratio.
   Target (issue 3): ratio >= 1.15 for the default body (TeachMyAgent's own Stump Tracks runs
   at 1.13x gymnasium's walker on our machine).
+* ``task_wrapper`` -- the task wrapper's cost: 8 worker processes (gymnasium ``AsyncVectorEnv`` and
+  SB3 ``SubprocVecEnv``) with a teacher (Random, ALP-GMM) updated on every episode against the same
+  vector env without a teacher, on ParametricCartPole (short episodes) and Stump Tracks.
+  Target (issue 3): >= 0.9x.
 
 Usage::
 
@@ -24,6 +28,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
@@ -150,11 +155,120 @@ def stump_tracks_section(args: argparse.Namespace) -> str:
     return f"## {title}\n\n{notes}\n\n{markdown(stump_tracks_table(results))}\n"
 
 
+# --------------------------------------------------------------------------- section: task_wrapper
+
+N_WORKERS = 8  # worker processes of the vector envs in the task-wrapper section
+
+
+def wrapper_vector_envs(backend: str, env_id: str) -> Any:
+    """``N_WORKERS`` worker processes: gymnasium ``AsyncVectorEnv`` or SB3 ``SubprocVecEnv``."""
+    if backend == "gymnasium AsyncVectorEnv":
+        return gym.vector.AsyncVectorEnv([lambda: gym.make(env_id)] * N_WORKERS)
+    from stable_baselines3.common.vec_env import SubprocVecEnv
+
+    return SubprocVecEnv([lambda: gym.make(env_id)] * N_WORKERS)
+
+
+def time_vector_env(env: Any, gymnasium_api: bool, actions: np.ndarray, seed: int) -> float:
+    """Seconds for ``len(actions)`` vector steps after a reset (and 100 warm-up steps)."""
+    if gymnasium_api:
+        env.reset(seed=seed)
+    else:
+        env.seed(seed)
+        env.reset()
+    for a in actions[:100]:
+        env.step(a)
+    start = time.perf_counter()
+    for a in actions:
+        env.step(a)
+    return time.perf_counter() - start
+
+
+def task_wrapper_section(args: argparse.Namespace) -> str:
+    """Section ``task_wrapper``: steps/s of a vector env with a teacher over the same env without one.
+
+    One set of ``N_WORKERS`` worker processes per (backend, environment); the plain runs step it
+    directly (each copy drawing its own random task per reset, ``set_task(None)``), the teacher
+    runs step it through :class:`~environments.task_wrapper.TaskVectorEnv` /
+    :class:`~environments.task_wrapper.TaskVecEnv` with the teacher updated on every episode.
+    Runs are interleaved; the ratio is the median over repeats of wrapped / plain steps/s.
+    """
+    from environments.parametric_cartpole import cartpole_task_space
+    from environments.stump_tracks import stump_tracks_task_space
+    from environments.task_wrapper import TaskVecEnv, TaskVectorEnv
+    from teachers import ALPGMM, Random
+
+    envs = {
+        "ParametricCartPole-v0": (environments.CARTPOLE_ID, cartpole_task_space(), (0.0, 500.0)),
+        "StumpTracks-v0": (STUMP_TRACKS_ID, stump_tracks_task_space(), (-150.0, 350.0)),
+    }
+    rows = [
+        ["backend", "environment", "teacher", "steps/s (median)", "episodes/s", "teacher time", "ratio to no teacher"]
+    ]
+    for backend in ("gymnasium AsyncVectorEnv", "SB3 SubprocVecEnv"):
+        gymnasium_api = backend.startswith("gymnasium")
+        for env_name, (env_id, space, bounds) in envs.items():
+            inner = wrapper_vector_envs(backend, env_id)
+            wrap = TaskVectorEnv if gymnasium_api else TaskVecEnv
+            wrapped = {
+                "Random": wrap(inner, Random(space, seed=args.seed)),
+                "ALP-GMM": wrap(inner, ALPGMM(space, return_bounds=bounds, seed=args.seed)),
+            }
+            single = inner.single_action_space if gymnasium_api else inner.action_space
+            rng = np.random.default_rng(args.seed)
+            n_vec = max(1, args.steps // N_WORKERS)
+            if isinstance(single, gym.spaces.Discrete):
+                actions = rng.integers(0, single.n, size=(n_vec, N_WORKERS))
+            else:
+                actions = rng.uniform(single.low, single.high, (n_vec, N_WORKERS, *single.shape)).astype(single.dtype)
+            times: dict[str, list[float]] = {"none": [], **{k: [] for k in wrapped}}
+            episodes: dict[str, int] = dict.fromkeys(wrapped, 0)
+            teacher_time: dict[str, float] = dict.fromkeys(wrapped, 0.0)
+            for r in range(args.repeats):
+                if gymnasium_api:
+                    inner.call("set_task", None)
+                else:
+                    inner.env_method("set_task", None)
+                times["none"].append(time_vector_env(inner, gymnasium_api, actions, args.seed + r))
+                for name, env in wrapped.items():
+                    e0, t0 = env.n_episodes, env.teacher_seconds
+                    times[name].append(time_vector_env(env, gymnasium_api, actions, args.seed + r))
+                    episodes[name] += env.n_episodes - e0
+                    teacher_time[name] += env.teacher_seconds - t0
+            inner.close()
+            plain = np.array(times["none"])
+            steps = n_vec * N_WORKERS
+            rows.append([backend, env_name, "none", f"{np.median(steps / plain):,.0f}", "", "", "1.00x"])
+            for name in wrapped:
+                t = np.array(times[name])
+                ratios = plain / t
+                rows.append(
+                    [
+                        backend,
+                        env_name,
+                        name,
+                        f"{np.median(steps / t):,.0f}",
+                        f"{episodes[name] / t.sum():,.0f}",
+                        f"{100 * teacher_time[name] / t.sum():.1f}%",
+                        f"{np.median(ratios):.2f}x (min {ratios.min():.2f}, max {ratios.max():.2f})",
+                    ]
+                )
+    title = f"Task wrapper cost: {N_WORKERS} worker processes, teacher updated every episode vs no teacher"
+    notes = (
+        f"{args.repeats} interleaved repeats of {n_vec * N_WORKERS:,} environment steps (random actions) per variant on "
+        f"the same {N_WORKERS} worker processes; 'none' steps the vector env directly (each copy draws a random task "
+        "per reset). Teacher time: share of the timed wall time spent in teacher.sample/update (included in the "
+        "ratio). Target (issue 3): >= 0.9x. The machine has 2 cores shared with other work, so single runs are noisy."
+    )
+    return f"## {title}\n\n{notes}\n\n{markdown(rows)}\n"
+
+
 # --------------------------------------------------------------------------- driver
 
 # name -> function(args) returning a Markdown section; add a section by adding an entry.
 SECTIONS: dict[str, Callable[[argparse.Namespace], str]] = {
     "stump_tracks": stump_tracks_section,
+    "task_wrapper": task_wrapper_section,
 }
 
 
