@@ -7,11 +7,13 @@ from teachers.data_curricula import CyclicalCurriculum, FixedExponentialPacing, 
 from teachers.plr import PLR, PLR_PRESETS
 from teachers.random_teacher import Random
 from teachers.registry import TEACHERS, make_teacher, register_teacher
+from teachers.riac import RIAC, RIAC_PRESETS
 from teachers.spaces import BoxSpace, DiscreteSpace, ProductSpace, SubsetSpace, TaskSpace, space_from_dict
 
 register_teacher(Random)
 register_teacher(ALPGMM)
 register_teacher(CovarGMM)
+register_teacher(RIAC)
 register_teacher(PLR)
 register_teacher(FullData)
 register_teacher(PacingCurriculum)
@@ -36,6 +38,8 @@ __all__ = [
     "PLR_PRESETS",
     "PacingCurriculum",
     "ProductSpace",
+    "RIAC",
+    "RIAC_PRESETS",
     "Random",
     "SubsetSpace",
     "TaskSpace",
