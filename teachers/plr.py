@@ -44,14 +44,11 @@ The contract with the student
 -----------------------------
 Every lesson names its origin and tells the student whether to learn from the episode:
 
-=========== ======================================= ==========================================
-origin      what it is                              ``info["train"]``
-=========== ======================================= ==========================================
-``"new"``   a level from the generator              ``not robust`` (Robust PLR / ACCEL: False)
-``"replay"`` a level drawn from the buffer          ``True``
-``"edit"``  an ACCEL child of the last replayed     ``False`` (ACCEL: children are only scored)
-            level
-=========== ======================================= ==========================================
+* ``"new"``: a level from the generator; ``info["train"]`` is ``not robust`` (False for
+  Robust PLR and ACCEL: exploratory levels are only scored);
+* ``"replay"``: a level drawn from the buffer; ``info["train"]`` is True;
+* ``"edit"``: an ACCEL child of the level replayed just before; ``info["train"]`` is False
+  (children are only scored).
 
 A student honouring the protocol (``students/sb3.py``) plays every lesson, computes the
 episode's regret score from its value estimates (positive value loss, L1 value loss or MaxMC;
@@ -82,6 +79,10 @@ Implementation notes
   id, every lesson is a replay (there is no unseen level left), as in the reference's
   finite-seed schedule. A new lesson whose id entered the buffer meanwhile updates that entry.
 * Editing is defined for box spaces only; ``edit_prob > 0`` over a discrete space is an error.
+* ACCEL edits the levels of a finished replay rollout; here the child is proposed as the lesson
+  right after the replay, without waiting for the replay's report. Edits are random and do not
+  read the parent's score, so the children are distributed alike; with parallel workers the
+  child may simply be played while its parent's episode is still running.
 """
 
 from __future__ import annotations
