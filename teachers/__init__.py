@@ -1,5 +1,6 @@
 """Teachers: the teacher/student protocol, task spaces and the teacher algorithms."""
 
+from teachers.adr import ADR, ADR_PRESETS
 from teachers.alp_gmm import ALP_GMM_PRESETS, ALPGMM
 from teachers.base import FEEDBACK_FIELDS, Feedback, Lesson, Teacher
 from teachers.covar_gmm import COVAR_GMM_PRESETS, CovarGMM
@@ -14,6 +15,7 @@ register_teacher(Random)
 register_teacher(ALPGMM)
 register_teacher(CovarGMM)
 register_teacher(RIAC)
+register_teacher(ADR)
 register_teacher(PLR)
 register_teacher(FullData)
 register_teacher(PacingCurriculum)
@@ -21,6 +23,8 @@ register_teacher(FixedExponentialPacing)
 register_teacher(CyclicalCurriculum)
 
 __all__ = [
+    "ADR",
+    "ADR_PRESETS",
     "ALPGMM",
     "ALP_GMM_PRESETS",
     "COVAR_GMM_PRESETS",
