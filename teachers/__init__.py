@@ -5,6 +5,7 @@ from teachers.alp_gmm import ALP_GMM_PRESETS, ALPGMM
 from teachers.base import FEEDBACK_FIELDS, Feedback, Lesson, Teacher
 from teachers.covar_gmm import COVAR_GMM_PRESETS, CovarGMM
 from teachers.data_curricula import CyclicalCurriculum, FixedExponentialPacing, FullData, PacingCurriculum
+from teachers.learning_progress import LearningProgress
 from teachers.plr import PLR, PLR_PRESETS
 from teachers.random_teacher import Random
 from teachers.registry import TEACHERS, make_teacher, register_teacher
@@ -16,6 +17,7 @@ register_teacher(ALPGMM)
 register_teacher(CovarGMM)
 register_teacher(RIAC)
 register_teacher(ADR)
+register_teacher(LearningProgress)
 register_teacher(PLR)
 register_teacher(FullData)
 register_teacher(PacingCurriculum)
@@ -37,6 +39,7 @@ __all__ = [
     "Feedback",
     "FixedExponentialPacing",
     "FullData",
+    "LearningProgress",
     "Lesson",
     "PLR",
     "PLR_PRESETS",
