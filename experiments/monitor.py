@@ -33,6 +33,8 @@ from teachers.spaces import BoxSpace, DiscreteSpace
 __all__ = ["RunMonitor"]
 
 RECENT = 2000  # tasks kept for histograms and images
+#: Keys of a teacher's ``plot_data()`` that colour its tasks, in order of preference.
+PLOT_VALUE_KEYS = ("values", "alp", "score", "value")
 
 
 class RunMonitor:
@@ -102,8 +104,9 @@ class RunMonitor:
         means = covariances = None
         plot_data = getattr(teacher, "plot_data", None)
         data = plot_data() if callable(plot_data) else None
-        if data is not None and len(data.get("tasks", [])):
-            tasks, values = np.asarray(data["tasks"]), np.asarray(data.get("alp", data.get("score")))
+        value_key = next((k for k in PLOT_VALUE_KEYS if data is not None and data.get(k) is not None), None)
+        if data is not None and value_key is not None and len(data.get("tasks", [])):
+            tasks, values = np.asarray(data["tasks"]), np.asarray(data[value_key], dtype=np.float64)
             means, covariances = data.get("means"), data.get("covariances")
         else:
             recent = list(self._recent)

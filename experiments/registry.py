@@ -288,3 +288,52 @@ def _classification_params(
 register_student(
     "classification", StudentFactory(build=_classification, params_of=_classification_params, unit="presentations")
 )
+
+
+_SB3_RESERVED = ("env", "env_kwargs", "teacher", "total_timesteps", "test_tasks", "eval_every", "callback", "seed")
+
+
+def _sb3_student(kind: str) -> Callable[[dict[str, Any], EnvironmentConfig | None, EvaluationConfig, int], Student]:
+    def build(
+        params: dict[str, Any], environment: EnvironmentConfig | None, evaluation: EvaluationConfig, seed: int
+    ) -> Student:
+        from students.sb3 import PPOStudent, SACStudent
+
+        if environment is None:
+            raise ConfigError(f"environment: the {kind} student needs an 'environment' section with a gymnasium id")
+        for key in _SB3_RESERVED:
+            if key in params:
+                raise ConfigError(
+                    f"student.params.{key}: set by the runner (environment section, evaluation.test_set, seeds, budget)"
+                )
+        if evaluation.episodes != 1:
+            raise ConfigError(
+                f"evaluation.episodes: the {kind} student plays each test task once, deterministically; got {evaluation.episodes}"
+            )
+        test_set = evaluation.test_set
+        if test_set is not None and not (isinstance(test_set, list) and test_set):
+            raise ConfigError(
+                f"evaluation.test_set: expected a non-empty list of tasks (or nothing for the default), got {test_set!r}"
+            )
+        cls = PPOStudent if kind == "ppo" else SACStudent
+        return cls(environment.id, env_kwargs=environment.kwargs, test_tasks=test_set, seed=seed, **params)
+
+    return build
+
+
+def _sb3_params(
+    n_envs: int = 4,
+    vec_env: str | None = None,
+    mastery_threshold: float = 230.0,
+    n_eval_envs: int = 8,
+    eval_seed: int = 12345,
+    normalize: bool | None = None,
+    score: str = "positive_value_loss",
+    return_bounds: tuple[float, float] | None = None,
+    algo_kwargs: dict[str, Any] | None = None,
+) -> None:
+    """See students.sb3.SB3Student (environment, test set, seed and budget come from the file)."""
+
+
+register_student("ppo", StudentFactory(build=_sb3_student("ppo"), params_of=_sb3_params, unit="steps"))
+register_student("sac", StudentFactory(build=_sb3_student("sac"), params_of=_sb3_params, unit="steps"))

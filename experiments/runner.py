@@ -136,6 +136,7 @@ def run_single(spec: RunSpec, run_dir: Path, *, resume: bool, progress_bar: bool
     student = build_student(exp.student, exp.environment, exp.evaluation, student_seed)
     teacher_path = "teacher" if len(exp.teachers) == 1 else f"teachers[{exp.teachers.index(spec.teacher)}]"
     teacher = build_teacher(spec.teacher, student.task_space, teacher_seed, teacher_path, student.teacher_defaults)
+    student.bind(teacher)
     evals: list[dict[str, Any]] = []
     wall_before = 0.0
     if resume:

@@ -68,6 +68,9 @@ class Student(abc.ABC):
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore :meth:`state_dict`."""
 
+    def bind(self, teacher: Teacher) -> None:  # noqa: B027 - optional hook
+        """Attach the run's teacher before anything else (students that build environments around it)."""
+
     def teacher_defaults(self, accepted: Collection[str]) -> dict[str, Any]:
         """Teacher parameters this student supplies (for example difficulty ``scores``).
 

@@ -522,6 +522,10 @@ class SB3Student(Student):
             raise ValueError("test_tasks: expected at least one task (or None), got an empty sequence")
         return [self.task_space.check(t, f"test_tasks[{i}]") for i, t in enumerate(tasks)]
 
+    def bind(self, teacher: Teacher) -> None:
+        """Build the environments and the model around ``teacher`` (the experiment runner's hook)."""
+        self._ensure_setup(teacher)
+
     def _ensure_setup(self, teacher: Teacher | None) -> None:
         if getattr(self, "model_", None) is None:
             self.setup(teacher)

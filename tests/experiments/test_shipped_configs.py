@@ -15,11 +15,21 @@ CONFIGS = sorted((Path(__file__).resolve().parents[2] / "experiments" / "configs
 
 #: Budget per student unit small enough for seconds, large enough to cross an evaluation.
 TINY = {"episodes": 300, "presentations": 3000, "steps": 512}
-STUDENT_OVERRIDES = {"classification": {"reference_epochs": 1}}
+STUDENT_OVERRIDES = {
+    "classification": {"reference_epochs": 1},
+    "ppo": {"n_envs": 1, "n_eval_envs": 2, "algo_kwargs": {"n_steps": 128, "batch_size": 64, "n_epochs": 1}},
+    "sac": {"n_envs": 1, "n_eval_envs": 2, "algo_kwargs": {"learning_starts": 64, "batch_size": 64}},
+}
 
 
 def test_configs_are_shipped() -> None:
-    assert {p.stem for p in CONFIGS} >= {"unlock_grid", "supervised_noisy"}
+    assert {p.stem for p in CONFIGS} >= {
+        "unlock_grid",
+        "supervised_noisy",
+        "stump_tracks",
+        "stump_tracks_short",
+        "stump_tracks_wide",
+    }
 
 
 @pytest.mark.parametrize("path", CONFIGS, ids=[p.stem for p in CONFIGS])
@@ -41,6 +51,10 @@ def test_shipped_config_runs_with_a_tiny_budget(path: Path, tmp_path: Path) -> N
     data["logging"] = {**data.get("logging", {}), "scalars_every": budget // 4, "progress_bar": False}
     data["logging"]["histogram_every"] = budget // 2
     data["logging"]["image_every"] = budget // 2
+    if "environment" in data:  # RL students: two short test episodes instead of the 100-task grid
+        data["evaluation"]["test_set"] = [[0.0, 6.0], [1.0, 3.0]]
+        data["evaluation"]["every"] = budget
+        data["environment"]["kwargs"] = {**data["environment"].get("kwargs", {}), "max_episode_steps": 200}
     config = parse_config(data, source=str(path))
     summaries = run_experiment(config, progress_bar=False)
     assert len(summaries) == len(config.teachers)
