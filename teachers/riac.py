@@ -318,15 +318,19 @@ class RIAC(Teacher):
 
     # ------------------------------------------------------------------ checkpoints
     def _get_state(self) -> dict[str, Any]:
+        # Flat arrays (windows concatenated in node order, with their sizes) so that the state
+        # compares and serialises as plain data.
+        d = self.task_space.dim
         return {
             "low": np.array(self.low_),
             "high": np.array(self.high_),
-            "parent": list(self.parent_),
-            "cut_dim": list(self.cut_dim_),
-            "cut_threshold": list(self.cut_threshold_),
-            "children": [None if c is None else list(c) for c in self.children_],
-            "tasks": [t.copy() for t in self.tasks_],
-            "rewards": [r.copy() for r in self.rewards_],
+            "parent": np.array(self.parent_, dtype=np.int64),
+            "cut_dim": np.array(self.cut_dim_, dtype=np.int64),
+            "cut_threshold": np.array(self.cut_threshold_, dtype=np.float64),
+            "children": np.array([(-1, -1) if c is None else c for c in self.children_], dtype=np.int64),
+            "window_sizes": np.array([r.shape[0] for r in self.rewards_], dtype=np.int64),
+            "window_tasks": np.concatenate(self.tasks_) if self.tasks_ else np.empty((0, d)),
+            "window_rewards": np.concatenate(self.rewards_),
             "n_splits": self.n_splits_,
             "n_trims": self.n_trims_,
             "origin_counts": dict(self.origin_counts_),
@@ -334,14 +338,18 @@ class RIAC(Teacher):
 
     def _set_state(self, state: dict[str, Any]) -> None:
         d = self.task_space.dim
-        self.low_ = [np.asarray(v, dtype=np.float64).copy() for v in state["low"]]
-        self.high_ = [np.asarray(v, dtype=np.float64).copy() for v in state["high"]]
+        self.low_ = [row.copy() for row in np.asarray(state["low"], dtype=np.float64).reshape(-1, d)]
+        self.high_ = [row.copy() for row in np.asarray(state["high"], dtype=np.float64).reshape(-1, d)]
         self.parent_ = [int(v) for v in state["parent"]]
         self.cut_dim_ = [int(v) for v in state["cut_dim"]]
         self.cut_threshold_ = [float(v) for v in state["cut_threshold"]]
-        self.children_ = [None if c is None else (int(c[0]), int(c[1])) for c in state["children"]]
-        self.tasks_ = [np.asarray(t, dtype=np.float64).reshape(-1, d).copy() for t in state["tasks"]]
-        self.rewards_ = [np.asarray(r, dtype=np.float64).copy() for r in state["rewards"]]
+        self.children_ = [None if int(c[0]) < 0 else (int(c[0]), int(c[1])) for c in state["children"]]
+        tasks = np.asarray(state["window_tasks"], dtype=np.float64).reshape(-1, d)
+        rewards = np.asarray(state["window_rewards"], dtype=np.float64)
+        ends = np.cumsum(np.asarray(state["window_sizes"], dtype=np.int64))
+        starts = ends - np.asarray(state["window_sizes"], dtype=np.int64)
+        self.tasks_ = [tasks[a:b].copy() for a, b in zip(starts, ends, strict=True)]
+        self.rewards_ = [rewards[a:b].copy() for a, b in zip(starts, ends, strict=True)]
         self.alp_ = [region_alp(r) for r in self.rewards_]
         self.n_splits_ = int(state["n_splits"])
         self.n_trims_ = int(state["n_trims"])
