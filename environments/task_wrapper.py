@@ -216,6 +216,7 @@ class _Tracker:
         self.teacher_seconds = 0.0
         self.n_episodes = 0
         self.n_abandoned = 0
+        self.queue: list[EpisodeOutcome] = []
 
     def sample(self) -> Lesson:
         t0 = time.perf_counter()
@@ -225,6 +226,7 @@ class _Tracker:
 
     def start(self) -> None:
         """New lessons for every copy (a full reset); lessons in flight are abandoned."""
+        self.flush()
         if self.current:
             self.n_abandoned += self.n_envs
         self.current = [self.sample() for _ in range(self.n_envs)]
@@ -237,10 +239,16 @@ class _Tracker:
         self, rewards: np.ndarray, dones: np.ndarray, success: Callable[[int], bool | None]
     ) -> tuple[list[EpisodeOutcome], list[tuple[int, Any]]]:
         """Add a step; return the finished episodes and the ``(env, task)`` pairs to send."""
-        live = ~self.resetting
-        self.returns += np.where(live, rewards, 0.0)
-        self.lengths += live
-        self.resetting[:] = False
+        if self.resetting.any():
+            live = ~self.resetting
+            self.returns += np.where(live, rewards, 0.0)
+            self.lengths += live
+            self.resetting[:] = False
+        else:
+            self.returns += rewards
+            self.lengths += 1
+        if not dones.any():
+            return [], []
         outcomes: list[EpisodeOutcome] = []
         assignments: list[tuple[int, Any]] = []
         for i in np.flatnonzero(dones):
@@ -249,9 +257,7 @@ class _Tracker:
             outcomes.append(outcome)
             self.n_episodes += 1
             if self.update_teacher:
-                t0 = time.perf_counter()
-                self.teacher.update(outcome.lesson, outcome.feedback())
-                self.teacher_seconds += time.perf_counter() - t0
+                self.queue.append(outcome)
             self.returns[i] = 0.0
             self.lengths[i] = 0
             if self.prefetch:
@@ -259,11 +265,23 @@ class _Tracker:
                 assert nxt is not None  # set by start()
                 self.current[i] = nxt
                 self.upcoming[i] = self.sample()
-                assignments.append((i, self.upcoming[i].task))  # type: ignore[union-attr]
+                assignments.append((i, _wire(self.upcoming[i].task)))  # type: ignore[union-attr]
             else:
                 self.current[i] = self.sample()
-                assignments.append((i, self.current[i].task))
+                assignments.append((i, _wire(self.current[i].task)))
         return outcomes, assignments
+
+    def flush(self) -> None:
+        """Report the queued outcomes to the teacher (``teacher.update``), oldest first."""
+        if not self.queue:
+            return
+        queue, self.queue = self.queue, []
+        t0 = time.perf_counter()
+        try:
+            for outcome in queue:
+                self.teacher.update(outcome.lesson, outcome.feedback())
+        finally:
+            self.teacher_seconds += time.perf_counter() - t0
 
     def check_task(self, i: int, reported: Any) -> None:
         """Raise when env ``i`` reports a reset task other than the one assigned."""
@@ -279,6 +297,11 @@ class _Tracker:
                 f"{self.current[i].id} with task {expected!r}: the environment must keep the task given by "
                 "set_task(task) for its next resets (see environments.task_wrapper.SetTaskOnReset)"
             )
+
+
+def _wire(task: Any) -> Any:
+    """A task as sent to a worker: vectors as lists of floats (pickle faster than arrays)."""
+    return task.tolist() if isinstance(task, np.ndarray) else task
 
 
 def _is_success(info: Mapping[str, Any]) -> bool | None:
@@ -453,6 +476,20 @@ class TaskVectorEnv(VectorWrapper):
         """The lesson each copy is playing."""
         return list(self._tracker.current)
 
+    def flush(self) -> None:
+        """Report to the teacher the episodes that ended on the last step.
+
+        The wrapper reports an episode's outcome while the workers run the next step (or at the
+        start of the next step), so right after ``step`` the teacher may lag by one step;
+        ``reset``, ``close`` and this method bring it up to date.
+        """
+        self._tracker.flush()
+
+    def close(self, **kwargs: Any) -> None:
+        """Report the queued outcomes, then close the wrapped environment."""
+        self._tracker.flush()
+        super().close(**kwargs)
+
     # ------------------------------------------------------------------ task delivery
     def _send_tasks(self, pairs: Sequence[tuple[int, Any]]) -> None:
         """Deliver ``set_task`` to the given copies and wait for them."""
@@ -484,24 +521,27 @@ class TaskVectorEnv(VectorWrapper):
         tr = self._tracker
         tr.start()
         self._pending = []
-        self._send_tasks([(i, lesson.task) for i, lesson in enumerate(tr.current)])
+        self._send_tasks([(i, _wire(lesson.task)) for i, lesson in enumerate(tr.current)])
         obs, infos = self.env.reset(seed=seed, options=options)
         self._check_reset_tasks(infos, range(self.num_envs))
         if tr.prefetch:
-            self._send_tasks([(i, lesson.task) for i, lesson in enumerate(tr.upcoming)])  # type: ignore[union-attr]
+            self._send_tasks([(i, _wire(lesson.task)) for i, lesson in enumerate(tr.upcoming)])  # type: ignore[union-attr]
         return obs, self._add_lessons(infos, list(tr.current), [])
 
     def step(self, actions: Any) -> tuple[Any, Any, Any, Any, dict[str, Any]]:
         tr = self._tracker
         pending, self._pending = self._pending, []
         if pending and isinstance(self._base, AsyncVectorEnv) and self.env is self._base:
-            # pipelined: set_task goes down each pipe just ahead of the step request
+            # pipelined: set_task goes down each pipe just ahead of the step request, and the
+            # teacher learns from the last step's episodes while the workers step
             for i, task in pending:
                 self._base.parent_pipes[i].send(("_call", ("set_task", (task,), {})))
             self._base.step_async(actions)
+            tr.flush()
             self._recv_tasks(pending)
             obs, rewards, terminated, truncated, infos = self._base.step_wait()
         else:
+            tr.flush()
             if pending:
                 self._send_tasks(pending)
             obs, rewards, terminated, truncated, infos = self.env.step(actions)
@@ -626,6 +666,20 @@ class TaskVecEnv(VecEnvWrapper):
         """The lesson each copy is playing."""
         return list(self._tracker.current)
 
+    def flush(self) -> None:
+        """Report to the teacher the episodes that ended on the last step.
+
+        The wrapper reports an episode's outcome while the workers run the next step (or at the
+        start of the next step), so right after ``step`` the teacher may lag by one step;
+        ``reset``, ``close`` and this method bring it up to date.
+        """
+        self._tracker.flush()
+
+    def close(self) -> None:
+        """Report the queued outcomes, then close the wrapped environment."""
+        self._tracker.flush()
+        self.venv.close()
+
     def _send_tasks(self, pairs: Sequence[tuple[int, Any]]) -> None:
         if not pairs:
             return
@@ -648,24 +702,27 @@ class TaskVecEnv(VecEnvWrapper):
         tr = self._tracker
         tr.start()
         self._pending = []
-        self._send_tasks([(i, lesson.task) for i, lesson in enumerate(tr.current)])
+        self._send_tasks([(i, _wire(lesson.task)) for i, lesson in enumerate(tr.current)])
         obs = self.venv.reset()
         for i, info in enumerate(self.venv.reset_infos):
             if "task" in info:
                 tr.check_task(i, info["task"])
-        self._send_tasks([(i, lesson.task) for i, lesson in enumerate(tr.upcoming)])  # type: ignore[union-attr]
+        self._send_tasks([(i, _wire(lesson.task)) for i, lesson in enumerate(tr.upcoming)])  # type: ignore[union-attr]
         return obs
 
     def step_async(self, actions: np.ndarray) -> None:
         pending, self._pending = self._pending, []
         if pending and self._pipes is not None:
-            # pipelined: set_task goes down each pipe just ahead of the step request
+            # pipelined: set_task goes down each pipe just ahead of the step request, and the
+            # teacher learns from the last step's episodes while the workers step
             for i, task in pending:
                 self._pipes[i].send(("env_method", ("set_task", (task,), {})))
             self.venv.step_async(actions)
+            self._tracker.flush()
             for i, _ in pending:
                 self._pipes[i].recv()
         else:
+            self._tracker.flush()
             self._send_tasks(pending)
             self.venv.step_async(actions)
 

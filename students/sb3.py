@@ -577,6 +577,7 @@ class SB3Student(Student):
                 progress_bar=False,
             )
         finally:
+            self.task_env_.flush()  # the teacher learns of the episodes that ended on the last step
             self.wall_seconds_ += time.perf_counter() - self.learn_started_
             self.learn_started_ = None
         records, self.records_ = self.records_, []
@@ -806,6 +807,7 @@ class SB3Student(Student):
         """Write the whole student (:meth:`state_dict` and the teacher's ``state_dict()``) to ``path``."""
         self._ensure_setup(None)
         assert self.teacher is not None
+        self.task_env_.flush()
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp")

@@ -126,11 +126,14 @@ def test_next_step_autoreset_step_is_not_counted_in_any_episode() -> None:
     n = round(float(env.current_lessons[0].task[0]))
     for _ in range(n):
         env.step(np.zeros(1, dtype=np.int64))
+    assert len(teacher.seen) == 0  # reported while the next step runs ...
+    env.flush()  # ... or now
     assert len(teacher.seen) == 1
     second = env.current_lessons[0]
     m = round(float(second.task[0]))
     for _ in range(m + 1):  # one autoreset step, then the m steps of the second episode
         env.step(np.zeros(1, dtype=np.int64))
+    env.flush()
     assert len(teacher.seen) == 2 and teacher.seen[1][0] == second and teacher.seen[1][1].length == m
 
 
@@ -168,6 +171,8 @@ def test_alp_gmm_and_random_drive_parametric_cartpole_through_with_teacher() -> 
             if "_task" in infos:  # NEXT_STEP reset steps report the task the copy really took
                 for i in np.flatnonzero(infos["_task"]):
                     np.testing.assert_array_equal(infos["task"][i], infos["lesson"][i].task)
+        assert env.n_episodes - 2 <= teacher.n_updates_ <= env.n_episodes  # at most the last step's episodes wait
+        env.flush()
         assert teacher.n_updates_ == env.n_episodes > 5
         env.close()
 

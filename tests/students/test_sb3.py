@@ -304,3 +304,47 @@ def test_errors_name_the_parameter_and_what_is_allowed() -> None:
     with pytest.raises(ValueError, match="amount"):
         student.learn(teacher, 0)
     student.close()
+
+
+# --------------------------------------------------------------------------- slow (run by hand: -m slow)
+
+
+@pytest.mark.slow
+def test_ppo_student_with_worker_processes_on_stump_tracks() -> None:
+    """The SubprocVecEnv path (set_task pipelined into the workers) inside the student."""
+    student = PPOStudent(
+        "autocurriculum/StumpTracks-v0",
+        n_envs=4,
+        vec_env="subproc",
+        algo_kwargs={"n_steps": 1024, "batch_size": 256, "n_epochs": 2},
+        test_tasks=stump_tracks_test_set(3, 3),
+        eval_every=8192,
+    )
+    teacher = ALPGMM(student.task_space, return_bounds=(-150.0, 350.0), seed=0)
+    records = student.learn(teacher, 16384)
+    assert student.progress == 16384 and len(records) == teacher.n_updates_ > 0
+    assert [h["step"] for h in student.history] == [8192.0, 16384.0]
+    assert all(h["n_tasks"] == 9 for h in student.history)
+    assert 0.0 < student.teacher_seconds < student.wall_seconds
+    student.close()
+
+
+@pytest.mark.slow
+def test_ppo_student_learns_parametric_cartpole() -> None:
+    """End to end: with tasks from a teacher, PPO balances the default pole (return 500 is the maximum)."""
+    student = PPOStudent(
+        environments.CARTPOLE_ID,
+        n_envs=4,
+        vec_env="dummy",
+        algo_kwargs={"n_steps": 256, "batch_size": 256, "n_epochs": 10, "gamma": 0.99, "learning_rate": 1e-3},
+        test_tasks=[[0.5, 0.1, 9.8], [0.5, 0.1, 9.8]],
+        mastery_threshold=195.0,
+        seed=0,
+    )
+    teacher = Random(student.task_space, seed=0)
+    student.setup(teacher)
+    start = student.evaluate()["mean_return"]
+    student.learn(amount=60_000)
+    end = student.evaluate()
+    assert end["mean_return"] > max(195.0, 2 * start)
+    student.close()
