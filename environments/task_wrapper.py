@@ -518,6 +518,11 @@ class TaskVectorEnv(VectorWrapper):
         self, *, seed: int | list[int | None] | None = None, options: dict[str, Any] | None = None
     ) -> tuple[Any, dict[str, Any]]:
         """Reset every copy with a fresh lesson (lessons in flight are abandoned)."""
+        if options and "reset_mask" in options:
+            raise ValueError(
+                "options: 'reset_mask' (partial reset) is not supported by TaskVectorEnv; copies reset themselves "
+                "through autoreset, and reset() starts every copy on a new lesson"
+            )
         tr = self._tracker
         tr.start()
         self._pending = []
@@ -579,7 +584,7 @@ class TaskVectorEnv(VectorWrapper):
         lessons = np.empty(self.num_envs, dtype=object)
         lessons[:] = played
         infos["lesson"] = lessons
-        infos["_lesson"] = self._all_true
+        infos["_lesson"] = self._all_true.copy()
         if outcomes:
             arr = np.full(self.num_envs, None, dtype=object)
             mask = np.zeros(self.num_envs, dtype=bool)

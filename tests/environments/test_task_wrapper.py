@@ -211,6 +211,8 @@ def test_errors_name_the_problem() -> None:
         TaskVectorEnv(SyncVectorEnv([Countdown], autoreset_mode=AutoresetMode.DISABLED), Recorder(SPACE))
     with pytest.raises(TypeError, match="env"):
         with_teacher(object(), Recorder(SPACE))
+    with pytest.raises(ValueError, match="reset_mask"):
+        TaskVectorEnv(SyncVectorEnv([Countdown]), Recorder(SPACE)).reset(options={"reset_mask": np.array([True])})
 
 
 def test_wrapper_detects_an_env_that_does_not_play_the_assigned_task() -> None:
