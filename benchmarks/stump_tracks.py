@@ -131,7 +131,9 @@ def summarize(runs: list[dict[str, Any]], eval_every: int | None) -> str:
     cfg = runs[0]["config"]
     notes = (
         f"\n\n% of the 100-task test grid mastered (return > 230), mean +- std over seeds, by environment "
-        f"steps; PPO with {cfg['n_envs']} envs x {cfg['n_steps']} steps, batch {cfg['batch_size']}. "
+        f"steps (an evaluation runs at the end of the rollout that crosses each multiple of --eval-every); "
+        f"PPO with {cfg['n_envs']} envs x {cfg['n_steps']} steps, batch {cfg['batch_size']}; teacher share: time in "
+        "teacher.sample/update over the run's wall time (evaluations included). "
         f"Wall time per run: {walls}. Machine: {platform.processor() or platform.machine()}, "
         f"python {platform.python_version()}."
     )
