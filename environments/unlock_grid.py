@@ -28,6 +28,7 @@ import numpy as np
 
 from teachers.base import Teacher
 from teachers.spaces import BoxSpace
+from teachers.validation import is_int
 
 __all__ = ["GridRun", "UnlockGrid", "run_teacher"]
 
@@ -57,7 +58,7 @@ class UnlockGrid:
 
     def __init__(self, d: int = 2, n: int = 10) -> None:
         for name, v in (("d", d), ("n", n)):
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+            if not is_int(v) or v < 1:
                 raise ValueError(f"UnlockGrid.{name}: expected a positive integer, got {v!r}")
         self.d = int(d)
         self.n = int(n)

@@ -32,6 +32,8 @@ from typing import Any
 
 import yaml
 
+from teachers.validation import is_int
+
 __all__ = [
     "CheckpointConfig",
     "ComponentConfig",
@@ -181,7 +183,7 @@ def _keys(value: Mapping[str, Any], path: str, required: list[str], optional: li
 
 
 def _int(value: Any, path: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+    if not is_int(value) or value < minimum:
         raise ConfigError(f"{path}: expected an integer >= {minimum}, got {value!r}")
     return value
 

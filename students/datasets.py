@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from teachers.validation import is_int, is_number
+
 __all__ = ["DATASETS", "DataSplit", "load_dataset", "load_digits_split", "make_noisy_classification"]
 
 
@@ -60,7 +62,7 @@ class DataSplit:
 
 
 def _check_fraction(value: Any, name: str, low_open: bool = True, high_open: bool = True) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+    if not is_number(value):
         raise TypeError(f"{name}: expected a number, got {type(value).__name__} {value!r}")
     v = float(value)
     lo_ok = v > 0 if low_open else v >= 0
@@ -72,13 +74,13 @@ def _check_fraction(value: Any, name: str, low_open: bool = True, high_open: boo
 
 
 def _check_int(value: Any, name: str, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+    if not is_int(value) or value < low:
         raise ValueError(f"{name}: got {value!r}; allowed: an integer >= {low}")
     return int(value)
 
 
 def _check_seed(seed: Any) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+    if not is_int(seed) or seed < 0:
         raise ValueError(f"seed: got {seed!r}; allowed: a non-negative integer")
     return int(seed)
 
@@ -179,7 +181,7 @@ def make_noisy_classification(
             f"n_classes: got {n_classes}; allowed: at most 2**n_informative = {2**n_informative} (one hypercube "
             "vertex per class)"
         )
-    if isinstance(class_sep, bool) or not isinstance(class_sep, (int, float)) or not (0 < class_sep < math.inf):
+    if not is_number(class_sep) or not (0 < class_sep < math.inf):
         raise ValueError(f"class_sep: got {class_sep!r}; allowed: a finite number > 0")
     label_noise = _check_fraction(label_noise, "label_noise", low_open=False)
     val_fraction = _check_fraction(val_fraction, "val_fraction")

@@ -27,6 +27,7 @@ import numpy as np
 from students.supervised import DataSpec, ModelSpec, SupervisedStudent, train
 from teachers.data_curricula import ORDERINGS, check_option, order_by_score, scores_from_losses
 from teachers.spaces import SubsetSpace
+from teachers.validation import is_int
 
 __all__ = [
     "ORDERINGS",
@@ -95,7 +96,7 @@ def reference_scores(
             "model: reference scoring trains a fresh model of the same architecture; pass a factory "
             f"(for example students.supervised.mlp_factory(...)), got the module {type(model).__name__}"
         )
-    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
+    if not is_int(epochs) or epochs < 1:
         raise ValueError(f"epochs: got {epochs!r}; allowed: a positive integer")
     student = SupervisedStudent(model, train_data, None, seed=seed, **student_params)
     teacher = FullData(SubsetSpace(student.n_train), seed=seed)

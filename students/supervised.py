@@ -45,6 +45,7 @@ from torch.utils.data import Dataset
 
 from teachers.base import Feedback, Lesson, Teacher
 from teachers.spaces import SubsetSpace
+from teachers.validation import is_int, is_number
 
 __all__ = [
     "OPTIMIZERS",
@@ -70,7 +71,7 @@ def mlp_factory(n_inputs: int, n_classes: int, hidden: Sequence[int] = (128,)) -
     weights with it.
     """
     for name, v in (("n_inputs", n_inputs), ("n_classes", n_classes)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+        if not is_int(v) or v < 1:
             raise ValueError(f"{name}: got {v!r}; allowed: a positive integer")
     widths = [int(h) for h in hidden]
     if any(h < 1 for h in widths):
@@ -276,7 +277,7 @@ class SupervisedStudent:
         """Validate the parameters, load the data and build model, optimiser and generators."""
         for name in ("batch_size", "eval_batch_size"):
             v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+            if not is_int(v) or v < 1:
                 raise ValueError(f"{name}: got {v!r}; allowed: a positive integer")
         checks = (
             ("lr", lambda v: v > 0, "a finite number > 0"),
@@ -285,7 +286,7 @@ class SupervisedStudent:
         )
         for name, ok, allowed in checks:
             v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+            if not is_number(v):
                 raise TypeError(f"{name}: expected a number, got {type(v).__name__} {v!r}")
             if not (math.isfinite(v) and ok(v)):
                 raise ValueError(f"{name}: got {v!r}; allowed: {allowed}")
@@ -293,7 +294,7 @@ class SupervisedStudent:
             raise TypeError(f"shuffle: expected a bool, got {self.shuffle!r}")
         if not isinstance(self.optimizer, str) or self.optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer: unknown value {self.optimizer!r}; allowed: {list(OPTIMIZERS)}")
-        if self.seed is not None and (isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer))):
+        if self.seed is not None and (not is_int(self.seed)):
             raise TypeError(f"seed: expected an integer or None, got {self.seed!r}")
         self.device_ = torch.device(self.device)
         self.train_ = _Data(self.train_data, "train_data", self.device_)
@@ -557,9 +558,9 @@ def train(
     -------
     TrainResult
     """
-    if isinstance(budget, bool) or not isinstance(budget, (int, np.integer)) or budget < 1:
+    if not is_int(budget) or budget < 1:
         raise ValueError(f"budget: got {budget!r}; allowed: a positive number of sample presentations")
-    if max_epochs is not None and (isinstance(max_epochs, bool) or not isinstance(max_epochs, int) or max_epochs < 1):
+    if max_epochs is not None and (not is_int(max_epochs) or max_epochs < 1):
         raise ValueError(f"max_epochs: got {max_epochs!r}; allowed: a positive integer or None")
     space = teacher.task_space
     if not isinstance(space, SubsetSpace) or space.n != student.n_train:

@@ -48,6 +48,7 @@ import numpy as np
 
 from teachers.base import Feedback, Lesson, Teacher
 from teachers.spaces import BoxSpace
+from teachers.validation import is_int
 
 __all__ = ["ADR", "ADR_PRESETS"]
 
@@ -168,7 +169,7 @@ class ADR(Teacher):
         if not _is_number(s) or not 0.0 < s <= 1.0:
             raise ValueError(f"ADR.step_size: expected a fraction of the range in (0, 1], got {s!r}")
         q = self.queue_len
-        if isinstance(q, bool) or not isinstance(q, (int, np.integer)) or q < 1:
+        if not is_int(q) or q < 1:
             raise ValueError(f"ADR.queue_len: expected a positive integer, got {q!r}")
         self.start_: np.ndarray | None = None
         if self.initial_mean is not None:
@@ -214,7 +215,7 @@ class ADR(Teacher):
         if "probe_dim" not in info:
             return None
         dim, bound, value = info.get("probe_dim"), info.get("probe_bound"), info.get("probe_value")
-        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or not 0 <= dim < self.task_space.dim:
+        if not is_int(dim) or not 0 <= dim < self.task_space.dim:
             raise ValueError(
                 f"lesson.info['probe_dim']: expected a dimension in [0, {self.task_space.dim - 1}], got {dim!r}"
             )

@@ -30,6 +30,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from teachers.spaces import SubsetSpace, TaskSpace
+from teachers.validation import is_int, is_number
 
 __all__ = ["FEEDBACK_FIELDS", "Feedback", "Lesson", "Teacher"]
 
@@ -142,7 +143,7 @@ class Feedback:
             v = getattr(self, name)
             if v is None:
                 continue
-            if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+            if not is_number(v):
                 if isinstance(v, np.ndarray) and v.shape == ():
                     v = v.item()
                 else:
@@ -155,7 +156,7 @@ class Feedback:
                 raise TypeError(f"feedback.success: expected a bool, got {self.success!r}")
             self.success = bool(self.success)
         if self.length is not None:
-            if isinstance(self.length, bool) or not isinstance(self.length, (int, np.integer)) or self.length < 0:
+            if not is_int(self.length) or self.length < 0:
                 raise ValueError(f"feedback.length: expected a non-negative integer, got {self.length!r}")
             self.length = int(self.length)
         if self.losses is not None:
@@ -184,7 +185,7 @@ class Feedback:
             raise TypeError(f"feedback.extras: expected a mapping of name -> number, got {self.extras!r}")
         clean = {}
         for k, v in self.extras.items():
-            if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+            if not is_number(v):
                 raise TypeError(f"feedback.extras[{k!r}]: expected a number, got {v!r}")
             if not math.isfinite(v):
                 raise ValueError(f"feedback.extras[{k!r}]: got {v}; feedback values must be finite numbers")
@@ -252,7 +253,7 @@ class Teacher(abc.ABC):
         if not isinstance(self.task_space, self.space_types):
             allowed = ", ".join(t.__name__ for t in self.space_types)
             raise TypeError(f"{type(self).__name__}: task_space must be one of ({allowed}), got {self.task_space!r}")
-        if self.seed is not None and (isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer))):
+        if self.seed is not None and (not is_int(self.seed)):
             raise TypeError(f"{type(self).__name__}: seed must be an integer or None, got {self.seed!r}")
         self._validate_params()
         self.rng_ = np.random.default_rng(self.seed)

@@ -49,6 +49,7 @@ import numpy as np
 from teachers.base import Feedback, Lesson, Teacher
 from teachers.registry import suggest
 from teachers.spaces import SubsetSpace, TaskSpace
+from teachers.validation import is_number
 
 __all__ = [
     "ORDERINGS",
@@ -90,7 +91,7 @@ def check_option(value: Any, allowed: Sequence[str], name: str) -> str:
 
 
 def _check_real(value: Any, name: str, low: float, high: float, *, low_open: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+    if not is_number(value):
         raise TypeError(f"{name}: expected a number, got {type(value).__name__} {value!r}")
     v = float(value)
     ok = math.isfinite(v) and (v > low if low_open else v >= low) and v <= high

@@ -26,6 +26,7 @@ from teachers.base import Feedback, Lesson, Teacher
 from teachers.gmm import CRITERIA, GaussianMixture, fit_best_gmm
 from teachers.random_teacher import gaussian_params
 from teachers.spaces import BoxSpace
+from teachers.validation import is_int
 
 __all__ = ["MixtureTeacher", "check_return_bounds", "normalise_return"]
 
@@ -104,10 +105,10 @@ class MixtureTeacher(Teacher):
     # ------------------------------------------------------------------ set-up
     def _validate_params(self) -> None:
         owner = type(self).__name__
-        if isinstance(self.fit_rate, bool) or not isinstance(self.fit_rate, (int, np.integer)) or self.fit_rate < 2:
+        if not is_int(self.fit_rate) or self.fit_rate < 2:
             raise ValueError(f"{owner}.fit_rate: expected an integer >= 2, got {self.fit_rate!r}")
         ks = list(self.potential_ks)
-        if not ks or any(isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1 for k in ks):
+        if not ks or any(not is_int(k) or k < 1 for k in ks):
             raise ValueError(
                 f"{owner}.potential_ks: expected a non-empty list of positive integers, got {self.potential_ks!r}"
             )
@@ -121,7 +122,7 @@ class MixtureTeacher(Teacher):
             )
         if self.criterion not in CRITERIA:
             raise ValueError(f"{owner}.criterion: got {self.criterion!r}; allowed: {list(CRITERIA)}")
-        if isinstance(self.n_init, bool) or not isinstance(self.n_init, (int, np.integer)) or self.n_init < 1:
+        if not is_int(self.n_init) or self.n_init < 1:
             raise ValueError(f"{owner}.n_init: expected a positive integer, got {self.n_init!r}")
         self.mean_, self.std_ = gaussian_params(self.task_space, self.initial_mean, self.initial_std, owner)
         self.bounds_ = check_return_bounds(self.return_bounds, owner)

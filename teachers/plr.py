@@ -96,6 +96,7 @@ import numpy as np
 from teachers.base import Feedback, Lesson, Teacher
 from teachers.random_teacher import gaussian_params
 from teachers.spaces import BoxSpace, DiscreteSpace, TaskSpace
+from teachers.validation import is_int, is_number
 
 __all__ = ["PLR", "PLR_PRESETS", "PLR_PRESET_SCORES", "POWER_EPS", "replay_distribution"]
 
@@ -333,7 +334,7 @@ class PLR(Teacher):
                 f"{owner}.edit_prob: got {self.edit_prob!r} over {self.task_space!r}; ACCEL editing is "
                 "defined for BoxSpace levels only, use edit_prob=0.0 over a DiscreteSpace"
             )
-        if isinstance(self.num_edits, bool) or not isinstance(self.num_edits, (int, np.integer)) or self.num_edits < 1:
+        if not is_int(self.num_edits) or self.num_edits < 1:
             raise ValueError(f"{owner}.num_edits: expected a positive integer, got {self.num_edits!r}")
         _check_number(self.edit_step, f"{owner}.edit_step", 0.0, 1.0, low_open=True)
         self.mean_, self.std_ = gaussian_params(self.task_space, self.initial_mean, self.initial_std, owner)
@@ -502,7 +503,7 @@ class PLR(Teacher):
                 "(report lessons returned by this teacher's sample(), or a bare task)"
             )
         uid = info.get("level")
-        if isinstance(uid, bool) or not isinstance(uid, (int, np.integer)) or not 0 <= uid < self.next_level_id_:
+        if not is_int(uid) or not 0 <= uid < self.next_level_id_:
             raise ValueError(
                 f"lesson.info['level']: got {uid!r}; expected a level id this teacher issued "
                 f"(0 .. {self.next_level_id_ - 1})"
@@ -616,7 +617,7 @@ def _check_number(
     value: Any, name: str, low: float, high: float, *, low_open: bool = False, none_ok: bool = False
 ) -> None:
     """Raise unless ``value`` is a finite real in ``[low, high]`` (``(low, high]`` with ``low_open``)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+    if not is_number(value):
         raise TypeError(f"{name}: expected a number, got {value!r}" + (" (or None)" if none_ok else ""))
     v = float(value)
     ok = math.isfinite(v) and (v > low if low_open else v >= low) and v <= high

@@ -51,6 +51,7 @@ import numpy as np
 from teachers.base import Feedback, Lesson, Teacher
 from teachers.mixture import check_return_bounds, normalise_return
 from teachers.spaces import BoxSpace
+from teachers.validation import is_number
 
 __all__ = ["RIAC", "RIAC_PRESETS", "region_alp"]
 
@@ -153,7 +154,7 @@ class RIAC(Teacher):
             raise ValueError(f"RIAC.nb_split_attempts: expected a positive integer, got {self.nb_split_attempts!r}")
         for name in ("min_dims_range_ratio", "random_task_ratio", "perturbed_task_ratio"):
             v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not 0.0 <= v <= 1.0:
+            if not is_number(v) or not 0.0 <= v <= 1.0:
                 raise ValueError(f"RIAC.{name}: expected a number in [0, 1], got {v!r}")
         if self.random_task_ratio + self.perturbed_task_ratio > 1.0:
             raise ValueError(
@@ -161,7 +162,7 @@ class RIAC(Teacher):
                 f"{self.perturbed_task_ratio!r} > 1; the two probabilities must sum to at most 1"
             )
         v = self.perturbation_std
-        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not 0.0 <= v < np.inf:
+        if not is_number(v) or not 0.0 <= v < np.inf:
             raise ValueError(f"RIAC.perturbation_std: expected a finite number >= 0, got {v!r}")
         self.bounds_ = check_return_bounds(self.return_bounds, "RIAC")
         self.min_region_pairs_ = self.max_region_size / 20

@@ -25,6 +25,8 @@ from typing import Any
 
 import numpy as np
 
+from teachers.validation import is_int
+
 __all__ = [
     "BoxSpace",
     "DiscreteSpace",
@@ -244,7 +246,7 @@ class DiscreteSpace(TaskSpace):
     kind = "discrete"
 
     def __init__(self, n: int, names: Sequence[str] | None = None) -> None:
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        if not is_int(n) or n < 1:
             raise ValueError(f"DiscreteSpace: n must be a positive integer, got {n!r}")
         self.n = int(n)
         self.names = _check_names(names, self.n, "DiscreteSpace")
@@ -256,7 +258,7 @@ class DiscreteSpace(TaskSpace):
             return self.names.index(task)
         if isinstance(task, np.ndarray) and task.ndim == 0:
             task = task.item()
-        if isinstance(task, bool) or not isinstance(task, (int, np.integer)):
+        if not is_int(task):
             raise TypeError(f"{name}: expected an integer task id in [0, {self.n - 1}], got {task!r}")
         if not 0 <= task < self.n:
             raise ValueError(f"{name}: task id {int(task)} lies outside [0, {self.n - 1}]")
@@ -291,7 +293,7 @@ class SubsetSpace(TaskSpace):
     kind = "subset"
 
     def __init__(self, n: int) -> None:
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        if not is_int(n) or n < 1:
             raise ValueError(f"SubsetSpace: n must be a positive integer, got {n!r}")
         self.n = int(n)
 
