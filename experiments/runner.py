@@ -155,18 +155,18 @@ def run_single(spec: RunSpec, run_dir: Path, *, resume: bool, progress_bar: bool
     checkpoint_seconds: list[float] = []
 
     def checkpoint() -> None:
-        checkpoint_seconds.append(
-            save_checkpoint(
-                run_dir / CHECKPOINT,
-                {
-                    "progress": student.progress,
-                    "teacher": teacher.state_dict(),
-                    "student": student.state_dict(),
-                    "evals": evals,
-                    "wall_time": wall_before + time.monotonic() - start,
-                },
-            )
+        t0 = time.perf_counter()  # the whole save: collecting the states, pickling, fsync, rename
+        save_checkpoint(
+            run_dir / CHECKPOINT,
+            {
+                "progress": student.progress,
+                "teacher": teacher.state_dict(),
+                "student": student.state_dict(),
+                "evals": evals,
+                "wall_time": wall_before + time.monotonic() - start,
+            },
         )
+        checkpoint_seconds.append(time.perf_counter() - t0)
 
     def evaluate() -> dict[str, float]:
         results = student.evaluate()

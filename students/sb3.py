@@ -39,6 +39,7 @@ Example::
 from __future__ import annotations
 
 import copy
+import functools
 import io
 import math
 import pickle
@@ -406,7 +407,7 @@ class SB3Student(Student):
     def _env_factory(self) -> Callable[[], gym.Env]:
         env, kwargs = self.env, dict(self.env_kwargs or {})
         if isinstance(env, str):
-            return lambda: gym.make(env, **kwargs)
+            return functools.partial(_make_env, env, kwargs)
         if callable(env):
             if kwargs:
                 raise ValueError(f"env_kwargs: {kwargs} given with an env factory; pass them to the factory instead")
@@ -834,6 +835,16 @@ class SB3Student(Student):
             venv.close()
             self.venv_ = None  # type: ignore[assignment]
             self.model_ = None  # type: ignore[assignment]
+
+
+def _make_env(env_id: str, kwargs: dict[str, Any]) -> gym.Env:
+    """``gymnasium.make`` that also works in fresh worker processes (forkserver, spawn).
+
+    Pickled by reference, so a worker unpickling it imports this module, whose import of
+    :mod:`environments` registers the project's ids there (a lambda was pickled by value and
+    left the worker without them).
+    """
+    return gym.make(env_id, **kwargs)
 
 
 def _check_gamma(gamma: Any) -> None:

@@ -17,7 +17,7 @@ CONFIGS = sorted((Path(__file__).resolve().parents[2] / "experiments" / "configs
 TINY = {"episodes": 300, "presentations": 3000, "steps": 512}
 STUDENT_OVERRIDES = {
     "classification": {"reference_epochs": 1},
-    "ppo": {"n_envs": 1, "n_eval_envs": 2, "algo_kwargs": {"n_steps": 128, "batch_size": 64, "n_epochs": 1}},
+    "ppo": {"n_eval_envs": 2, "algo_kwargs": {"n_steps": 128, "batch_size": 64, "n_epochs": 1}},
     "sac": {"n_envs": 1, "n_eval_envs": 2, "algo_kwargs": {"learning_starts": 64, "batch_size": 64}},
 }
 
