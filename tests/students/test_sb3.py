@@ -152,7 +152,9 @@ def test_a_teacher_requiring_score_gets_one_regret_score_per_episode_with_the_ra
 
 def test_ppo_discount_change_reaches_the_gae_targets() -> None:
     student = cartpole_student(algo_kwargs={**SMALL_PPO, "gae_lambda": 0.9})
-    student.learn(Random(student.task_space, seed=0), 128)
+    records = student.learn(Random(student.task_space, seed=0), 128)
+    # the teacher sees raw returns (CartPole: +1 per step), not VecNormalize's scaled rewards
+    assert records and all(r.feedback.episode_return == r.feedback.length for r in records)
     student.set_gamma(0.5)
     assert student.gamma == 0.5 and isinstance(student.venv_, VecNormalize) and student.venv_.gamma == 0.5
     student.learn(amount=128)
