@@ -6,7 +6,8 @@ Runs one teacher and seed of an experiment file three times with the same budget
 * ``scalars``: TensorBoard scalars only;
 * ``full``: the file's logging (scalars, histograms, task-space images) and checkpoints;
 
-and prints wall time, overhead against ``bare`` and the mean checkpoint save time::
+and prints the median wall time of ``--repeats`` interleaved repeats, the overhead against
+``bare`` and the median checkpoint save time::
 
     python benchmarks/experiment_overhead.py experiments/configs/unlock_grid.yaml
     python benchmarks/experiment_overhead.py experiments/configs/stump_tracks.yaml --budget 20000 --output o.md
@@ -19,6 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -47,27 +49,37 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("config", type=Path)
     parser.add_argument("--budget", type=int, help="override the file's budget")
     parser.add_argument("--output", type=Path, help="also write the Markdown table here")
+    parser.add_argument("--repeats", type=int, default=3, help="interleaved repeats; medians are reported")
     args = parser.parse_args(argv)
     data = yaml.safe_load(args.config.read_text())
     if "teacher" in data:
         data["teachers"] = [data.pop("teacher")]
     if args.budget:
         data["budget"] = args.budget
-    rows = []
+    names = ("bare", "scalars", "full")
+    walls: dict[str, list[float]] = {n: [] for n in names}
+    saves: dict[str, list[float]] = {n: [] for n in names}
     with tempfile.TemporaryDirectory() as tmp:
-        base = None
-        for name in ("bare", "scalars", "full"):
-            cfg = parse_config(variant(data, name, Path(tmp)))
-            summary = run_experiment(cfg, progress_bar=False)[0]
-            wall = summary["wall_time"]
-            base = wall if base is None else base
-            rows.append(
-                f"| {name} | {wall:.2f} | {100 * (wall / base - 1):+.1f}% | {1000 * summary['checkpoint_seconds_mean']:.1f} |"
-            )
+        for repeat in range(args.repeats):  # interleaved, so that machine noise hits every variant
+            for name in names:
+                cfg = parse_config(variant(data, name, Path(tmp) / str(repeat)))
+                summary = run_experiment(cfg, progress_bar=False)[0]
+                walls[name].append(summary["wall_time"])
+                saves[name].append(summary["checkpoint_seconds_mean"])
+    base = float(np.median(walls["bare"]))
+    rows = []
+    for name in names:
+        wall = float(np.median(walls[name]))
+        rows.append(
+            f"| {name} | {wall:.2f} (min {min(walls[name]):.2f}, max {max(walls[name]):.2f}) | "
+            f"{100 * (wall / base - 1):+.1f}% | {1000 * float(np.median(saves[name])):.1f} |"
+        )
     title = f"{args.config.name}, teacher {data['teachers'][0]['name']}, budget {data['budget']}"
     text = "\n".join(
         [
             f"## Experiment-layer overhead: {title}",
+            "",
+            f"{args.repeats} interleaved repeats, medians; checkpoint save: collecting the states, pickling, fsync, rename",
             "",
             "| variant | wall time (s) | vs bare | checkpoint save (ms) |",
             "|---|---|---|---|",
