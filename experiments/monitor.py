@@ -4,7 +4,8 @@ Tags are grouped by prefix, keyed by the student's progress (steps, episodes or 
 
 * ``student/``: ``episode_return``, ``episode_length``, ``score`` and every named number of the
   feedback's ``extras`` (``data_fraction``, ``train_loss``, ``val_accuracy``...), as means over
-  the lessons since the last write, and ``episodes`` (lessons since the last write);
+  the lessons since the last write, ``episodes`` (lessons since the last write), and the
+  student's own ``metrics()`` where it has them (gamma, wall and teacher seconds, ...);
 * ``eval/``: whatever the student's evaluation returns (``mastered_percent``, ``mean_return``);
 * ``teacher/``: the teacher's ``metrics()`` (GMM components, mean ALP, buffer fill, gamma...);
 * ``teacher/task/<dimension>``: histograms of the sampled task dimensions;
@@ -59,11 +60,14 @@ class RunMonitor:
         self._pending.extend(records)
         self._recent.extend(records)
 
-    def scalars(self, teacher: Teacher, step: int) -> None:
-        """Student means since the last call, and the teacher's metrics."""
+    def scalars(self, teacher: Teacher, step: int, student_metrics: dict[str, float] | None = None) -> None:
+        """Student means since the last call, the student's own counters, and the teacher's metrics."""
         if self.writer is None:
             self._pending.clear()
             return
+        for key, value in (student_metrics or {}).items():
+            if np.isfinite(value):
+                self.writer.add_scalar(f"student/{key}", float(value), step)
         if self._pending:
             returns = [r.feedback.episode_return for r in self._pending if r.feedback.episode_return is not None]
             lengths = [r.feedback.length for r in self._pending if r.feedback.length is not None]

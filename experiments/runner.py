@@ -31,6 +31,7 @@ import yaml
 from experiments.config import ConfigError, ExperimentConfig, RunSpec, parse_config
 from experiments.monitor import RunMonitor
 from experiments.registry import build_student, build_teacher, run_seeds
+from students.base import Student
 
 __all__ = [
     "RunDirectoryExists",
@@ -125,6 +126,11 @@ def _fmt(seconds: float) -> str:
 
 
 # ---------------------------------------------------------------------- the loop
+def _student_metrics(student: Student) -> dict[str, float]:
+    metrics = getattr(student, "metrics", None)
+    return dict(metrics()) if callable(metrics) else {}
+
+
 def _next_multiple(progress: int, every: int) -> int:
     return (progress // every + 1) * every
 
@@ -195,7 +201,7 @@ def run_single(spec: RunSpec, run_dir: Path, *, resume: bool, progress_bar: bool
             crossed = {k for k, every in periods.items() if now // every > p // every}
             evaluation = None
             if "scalars" in crossed:
-                monitor.scalars(teacher, now)
+                monitor.scalars(teacher, now, _student_metrics(student))
             if "histogram" in crossed:
                 monitor.histograms(teacher, now)
             if "image" in crossed:
@@ -207,7 +213,7 @@ def run_single(spec: RunSpec, run_dir: Path, *, resume: bool, progress_bar: bool
             bar.update(now, evaluation)
         if not evals or evals[-1]["step"] != student.progress:
             bar.update(student.progress, evaluate())
-        monitor.scalars(teacher, student.progress)
+        monitor.scalars(teacher, student.progress, _student_metrics(student))
         checkpoint()
         final = {k: v for k, v in evals[-1].items() if k not in ("step", "wall_time")}
         summary = {
