@@ -409,7 +409,42 @@ class TaskWrapper(gym.Wrapper):
 # --------------------------------------------------------------------------- gymnasium vector envs
 
 
-class TaskVectorEnv(VectorWrapper):
+class _TrackerViews:
+    """Counters and ``flush`` shared by the vector wrappers, read from their ``_tracker``."""
+
+    _tracker: _Tracker
+
+    @property
+    def n_episodes(self) -> int:
+        """Episodes finished (and reported, with ``update_teacher``) so far."""
+        return self._tracker.n_episodes
+
+    @property
+    def n_abandoned(self) -> int:
+        """Lessons dropped unfinished by a full ``reset()``."""
+        return self._tracker.n_abandoned
+
+    @property
+    def teacher_seconds(self) -> float:
+        """Wall time spent in ``teacher.sample`` and ``teacher.update``."""
+        return self._tracker.teacher_seconds
+
+    @property
+    def current_lessons(self) -> list[Lesson]:
+        """The lesson each copy is playing."""
+        return list(self._tracker.current)
+
+    def flush(self) -> None:
+        """Report to the teacher the episodes that ended on the last step.
+
+        The wrapper reports an episode's outcome while the workers run the next step (or at the
+        start of the next step), so right after ``step`` the teacher may lag by one step;
+        ``reset``, ``close`` and this method bring it up to date.
+        """
+        self._tracker.flush()
+
+
+class TaskVectorEnv(_TrackerViews, VectorWrapper):
     """A teacher chooses the task of every episode of every copy of a gymnasium vector env.
 
     Parameters
@@ -454,36 +489,6 @@ class TaskVectorEnv(VectorWrapper):
         self._tracker = _Tracker(teacher, base.num_envs, update_teacher, prefetch=self._same_step)
         self._pending: list[tuple[int, Any]] = []
         self._all_true = np.ones(base.num_envs, dtype=bool)
-
-    # ------------------------------------------------------------------ properties
-    @property
-    def n_episodes(self) -> int:
-        """Episodes finished (and reported, with ``update_teacher``) so far."""
-        return self._tracker.n_episodes
-
-    @property
-    def n_abandoned(self) -> int:
-        """Lessons dropped unfinished by a full ``reset()``."""
-        return self._tracker.n_abandoned
-
-    @property
-    def teacher_seconds(self) -> float:
-        """Wall time spent in ``teacher.sample`` and ``teacher.update``."""
-        return self._tracker.teacher_seconds
-
-    @property
-    def current_lessons(self) -> list[Lesson]:
-        """The lesson each copy is playing."""
-        return list(self._tracker.current)
-
-    def flush(self) -> None:
-        """Report to the teacher the episodes that ended on the last step.
-
-        The wrapper reports an episode's outcome while the workers run the next step (or at the
-        start of the next step), so right after ``step`` the teacher may lag by one step;
-        ``reset``, ``close`` and this method bring it up to date.
-        """
-        self._tracker.flush()
 
     def close(self, **kwargs: Any) -> None:
         """Report the queued outcomes, then close the wrapped environment."""
@@ -610,7 +615,7 @@ def _set_task_in_process(env: gym.Env, task: Any, i: int) -> None:
 # --------------------------------------------------------------------------- Stable-Baselines3
 
 
-class TaskVecEnv(VecEnvWrapper):
+class TaskVecEnv(_TrackerViews, VecEnvWrapper):
     """A teacher chooses the task of every episode of every copy of an SB3 vector env.
 
     Parameters
@@ -650,35 +655,6 @@ class TaskVecEnv(VecEnvWrapper):
         self._pipes = inner.remotes if isinstance(inner, SubprocVecEnv) else None
         self._tracker = _Tracker(teacher, venv.num_envs, update_teacher, prefetch=True)
         self._pending: list[tuple[int, Any]] = []
-
-    @property
-    def n_episodes(self) -> int:
-        """Episodes finished so far."""
-        return self._tracker.n_episodes
-
-    @property
-    def n_abandoned(self) -> int:
-        """Lessons dropped unfinished by a full ``reset()``."""
-        return self._tracker.n_abandoned
-
-    @property
-    def teacher_seconds(self) -> float:
-        """Wall time spent in ``teacher.sample`` and ``teacher.update``."""
-        return self._tracker.teacher_seconds
-
-    @property
-    def current_lessons(self) -> list[Lesson]:
-        """The lesson each copy is playing."""
-        return list(self._tracker.current)
-
-    def flush(self) -> None:
-        """Report to the teacher the episodes that ended on the last step.
-
-        The wrapper reports an episode's outcome while the workers run the next step (or at the
-        start of the next step), so right after ``step`` the teacher may lag by one step;
-        ``reset``, ``close`` and this method bring it up to date.
-        """
-        self._tracker.flush()
 
     def close(self) -> None:
         """Report the queued outcomes, then close the wrapped environment."""
