@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 from gymnasium.envs.classic_control.cartpole import CartPoleEnv
 
+from environments.task_env import TaskEnvMixin
 from teachers.spaces import BoxSpace
 
 __all__ = ["ParametricCartPole", "cartpole_task_space"]
@@ -34,7 +35,7 @@ def cartpole_task_space() -> BoxSpace:
     return BoxSpace([0.1, 0.05, 2.0], [2.0, 1.0, 20.0], names=["pole_length", "pole_mass", "gravity"])
 
 
-class ParametricCartPole(CartPoleEnv):
+class ParametricCartPole(TaskEnvMixin, CartPoleEnv):
     """CartPole whose half pole length, pole mass and gravity are set by a task.
 
     The task reaches the environment through ``reset(options={"task": task})`` or
@@ -65,27 +66,7 @@ class ParametricCartPole(CartPoleEnv):
     def __init__(self, render_mode: str | None = None, sutton_barto_reward: bool = False) -> None:
         super().__init__(sutton_barto_reward=sutton_barto_reward, render_mode=render_mode)
         self.task_space = cartpole_task_space()
-        self._next_task: np.ndarray | None = None
-        self._task: np.ndarray | None = None
-
-    def set_task(self, task: Any) -> None:
-        """Set the task of the next episodes (every later reset, until changed).
-
-        Parameters
-        ----------
-        task:
-            ``[pole_length, pole_mass, gravity]`` or a mapping with those keys; ``None`` returns
-            to drawing a random task at every reset.
-        """
-        if task is None:
-            self._next_task = None
-            return
-        self._next_task = np.array(self.task_space.check(task, "task"), dtype=np.float64)
-
-    @property
-    def task(self) -> np.ndarray | None:
-        """The task of the current episode (``None`` before the first reset)."""
-        return None if self._task is None else self._task.copy()
+        self._init_task()
 
     def reset(
         self, *, seed: int | None = None, options: Mapping[str, Any] | None = None
@@ -110,8 +91,7 @@ class ParametricCartPole(CartPoleEnv):
             rest = {k: v for k, v in options.items() if k != "task"} or None
         # seed first, so that a random task is drawn from the freshly seeded generator
         obs, info = super().reset(seed=seed, options=rest)
-        task = self._next_task.copy() if self._next_task is not None else self.task_space.sample(self.np_random)
-        self._task = task
+        task = self._start_task()
         self.length = float(task[0])
         self.masspole = float(task[1])
         self.gravity = float(task[2])

@@ -61,6 +61,7 @@ from gymnasium.envs.box2d.bipedal_walker import (
 )
 from gymnasium.utils import EzPickle
 
+from environments.task_env import TaskEnvMixin
 from teachers.spaces import BoxSpace
 
 __all__ = ["BODIES", "StumpTracks", "WalkerBody", "stump_tracks_task_space"]
@@ -203,7 +204,7 @@ class _ContactCounter(contactListener):
                 self.feet[tag] -= 1
 
 
-class StumpTracks(BipedalWalker):
+class StumpTracks(TaskEnvMixin, BipedalWalker):
     """Parametric BipedalWalker with stumps of a chosen mean height and spacing.
 
     Stump Tracks of teachDeepRL (Portelas et al., CoRL 2019) and TeachMyAgent (Romac et al.,
@@ -284,8 +285,7 @@ class StumpTracks(BipedalWalker):
         self.legs: list[Box2D.b2Body] = []
         self.joints: list[Box2D.b2RevoluteJoint] = []
         self._contacts = _ContactCounter(walker.n_legs)
-        self._next_task: np.ndarray | None = None
-        self._task: np.ndarray | None = None
+        self._init_task()
         self._task_obs: list[float] = []
         self.stumps = np.empty((0, 4))
 
@@ -333,28 +333,6 @@ class StumpTracks(BipedalWalker):
             low += [0.0] * self.task_space.dim
             high += [1.0] * self.task_space.dim
         return spaces.Box(np.array(low, dtype=np.float32), np.array(high, dtype=np.float32), dtype=np.float32)
-
-    # ------------------------------------------------------------------ tasks
-
-    def set_task(self, task: Any) -> None:
-        """Set the task of the next episodes (every later reset, until changed).
-
-        Parameters
-        ----------
-        task:
-            A vector ``[stump_height, obstacle_spacing]`` or a mapping with those keys, inside
-            :attr:`task_space` (out-of-range tasks raise ``ValueError``, they are never clipped);
-            ``None`` returns to drawing a random task at every reset.
-        """
-        if task is None:
-            self._next_task = None
-            return
-        self._next_task = np.array(self.task_space.check(task, "task"), dtype=np.float64)
-
-    @property
-    def task(self) -> np.ndarray | None:
-        """The task of the current episode (``None`` before the first reset)."""
-        return None if self._task is None else self._task.copy()
 
     # ------------------------------------------------------------------ terrain and body
 
@@ -515,7 +493,7 @@ class StumpTracks(BipedalWalker):
             if "task" in options:
                 self.set_task(options["task"])
         gym.Env.reset(self, seed=seed)
-        self._task = self._next_task.copy() if self._next_task is not None else self.task_space.sample(self.np_random)
+        self._start_task()
         self._task_obs = self.task_space.to_unit(self._task).tolist() if self.task_in_obs else []
 
         self._destroy()
