@@ -44,7 +44,7 @@ import io
 import math
 import pickle
 import time
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Generator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -53,7 +53,9 @@ import gymnasium as gym
 import numpy as np
 from stable_baselines3 import PPO, SAC
 from stable_baselines3.common.base_class import BaseAlgorithm
+from stable_baselines3.common.buffers import RolloutBuffer
 from stable_baselines3.common.callbacks import BaseCallback, CallbackList
+from stable_baselines3.common.type_aliases import RolloutBufferSamples
 from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecEnv, VecNormalize
 
 import environments  # noqa: F401 - registers the gymnasium ids
@@ -67,6 +69,8 @@ __all__ = [
     "SAC_TEACHMYAGENT",
     "SCORE_FUNCTIONS",
     "EpisodeScore",
+    "MaskedPPO",
+    "MaskedRolloutBuffer",
     "PPOStudent",
     "RegretScorer",
     "SACStudent",
@@ -260,6 +264,90 @@ class RegretScorer:
         return n
 
 
+# --------------------------------------------------------------------------- no-gradient lessons
+
+
+def lesson_trains(lesson: Lesson | None) -> bool:
+    """Whether the learner may take gradient steps on an episode of ``lesson``.
+
+    A lesson opts out with ``info["train"] = False``: Robust PLR's exploratory levels and
+    ACCEL's edited children are played and scored but not learnt from (Jiang et al., NeurIPS
+    2021; Parker-Holder et al., ICML 2022). Every other lesson trains.
+    """
+    if lesson is None or not isinstance(lesson.info, Mapping):
+        return True
+    return bool(lesson.info.get("train", True))
+
+
+class MaskedRolloutBuffer(RolloutBuffer):
+    """SB3's rollout buffer whose minibatches hold only the transitions marked trainable.
+
+    :attr:`train_mask` (``(n_steps, n_envs)`` booleans, all True after :meth:`reset`) is filled
+    during the rollout by the student's callback. GAE advantages and returns are still computed
+    over every transition (the scores of no-gradient levels need them); :meth:`get` then
+    shuffles and batches the trainable transitions only, so the policy and value losses never
+    see the others.
+    """
+
+    _tensor_names: ClassVar[tuple[str, ...]] = (
+        "observations",
+        "actions",
+        "values",
+        "log_probs",
+        "advantages",
+        "returns",
+    )
+
+    def reset(self) -> None:
+        super().reset()
+        self.train_mask = np.ones((self.buffer_size, self.n_envs), dtype=bool)
+
+    @property
+    def n_trainable(self) -> int:
+        """Trainable transitions in the buffer."""
+        return int(self.train_mask.sum())
+
+    def get(self, batch_size: int | None = None) -> Generator[RolloutBufferSamples, None, None]:
+        if self.train_mask.all():
+            yield from super().get(batch_size)
+            return
+        if not self.full:
+            raise RuntimeError("MaskedRolloutBuffer.get: the rollout is not complete")
+        if not self.generator_ready:
+            for name in self._tensor_names:
+                self.__dict__[name] = self.swap_and_flatten(self.__dict__[name])
+            self.generator_ready = True
+        # swap_and_flatten orders transitions env-major: flat index = env * n_steps + step
+        keep = np.flatnonzero(self.train_mask.T.reshape(-1))
+        # shuffled as SB3's own get() does: numpy's global generator, which SB3 seeds from the model's seed
+        indices = np.random.permutation(keep)  # noqa: NPY002
+        size = indices.size if batch_size is None else batch_size
+        for start in range(0, indices.size, size):
+            yield self._get_samples(indices[start : start + size])
+
+
+class MaskedPPO(PPO):
+    """SB3's PPO that skips the update of a rollout holding no trainable transition.
+
+    With :class:`MaskedRolloutBuffer`, the update only uses the transitions of lessons that
+    train (:func:`lesson_trains`); a rollout made entirely of no-gradient lessons (as Robust
+    PLR's exploratory rollouts in the reference implementation) takes no gradient step at all.
+    :attr:`skipped_updates` counts those rollouts.
+    """
+
+    skipped_updates: int = 0
+
+    def train(self) -> None:
+        buffer = self.rollout_buffer
+        if isinstance(buffer, MaskedRolloutBuffer):
+            self.logger.record("train/trainable_fraction", buffer.n_trainable / buffer.train_mask.size)
+            if buffer.n_trainable == 0:
+                self.skipped_updates += 1
+                self.logger.record("train/skipped_updates", self.skipped_updates)
+                return
+        super().train()
+
+
 # --------------------------------------------------------------------------- the callback
 
 
@@ -284,6 +372,11 @@ class _StudentCallback(BaseCallback):
     def _on_step(self) -> bool:
         student = self.student
         infos = self.locals["infos"]
+        mask = getattr(self.model, "rollout_buffer", None)
+        if isinstance(mask, MaskedRolloutBuffer):
+            t = self.locals["n_steps"]
+            for i, info in enumerate(infos):
+                mask.train_mask[t, i] = lesson_trains(info.get("lesson"))
         if student.scores_needed_:
             t = self.locals["n_steps"]
             assert self.lessons is not None and self.dones is not None
@@ -862,10 +955,16 @@ class PPOStudent(SB3Student):
     """
 
     name: ClassVar[str] = "ppo"
-    algo_class = PPO
+    algo_class = MaskedPPO
     default_algo_kwargs = PPO_BIPEDAL_WALKER
     default_normalize = True
     supports_scores = True
+
+    def _algo_kwargs(self) -> dict[str, Any]:
+        """Adds :class:`MaskedRolloutBuffer`, so that lessons with ``info["train"] = False`` take no gradient."""
+        kwargs = super()._algo_kwargs()
+        kwargs.setdefault("rollout_buffer_class", MaskedRolloutBuffer)
+        return kwargs
 
 
 class SACStudent(SB3Student):

@@ -13,6 +13,7 @@ from stable_baselines3.common.vec_env import VecNormalize
 import environments
 from students.sb3 import (
     SCORE_FUNCTIONS,
+    MaskedRolloutBuffer,
     PPOStudent,
     RegretScorer,
     SACStudent,
@@ -144,6 +145,90 @@ def test_a_teacher_requiring_score_gets_one_regret_score_per_episode_with_the_ra
         assert fb.score == fb.extras["positive_value_loss"] >= 0.0
         assert set(SCORE_FUNCTIONS) <= set(fb.extras)
         assert fb.episode_return == fb.length  # CartPole: +1 per step, raw (not normalised)
+    student.close()
+
+
+# --------------------------------------------------------------------------- no-gradient lessons
+
+
+def test_masked_rollout_buffer_batches_exactly_the_trainable_transitions() -> None:
+    import gymnasium as gym
+
+    n_steps, n_envs = 6, 3
+    buf = MaskedRolloutBuffer(
+        n_steps, gym.spaces.Box(-1e6, 1e6, (1,)), gym.spaces.Box(-1, 1, (1,)), device="cpu", n_envs=n_envs
+    )
+    for t in range(n_steps):
+        obs = np.array([[100.0 * t + i] for i in range(n_envs)], dtype=np.float32)  # names (step, env)
+        buf.add(obs, np.zeros((n_envs, 1)), np.ones(n_envs), np.zeros(n_envs), torch.zeros(n_envs), torch.zeros(n_envs))
+    buf.compute_returns_and_advantage(torch.zeros(n_envs), np.zeros(n_envs))
+    assert buf.n_trainable == n_steps * n_envs  # reset() marks every transition trainable
+    mask = np.random.default_rng(0).random((n_steps, n_envs)) < 0.5
+    buf.train_mask[:] = mask
+    expected = sorted(100.0 * t + i for t, i in zip(*np.nonzero(mask), strict=True))
+    for _epoch in range(2):  # a second pass reads the already flattened arrays
+        batches = [b.observations.numpy().ravel() for b in buf.get(4)]
+        assert all(len(b) <= 4 for b in batches)
+        assert sorted(np.concatenate(batches).tolist()) == expected
+
+
+class TrainFlagTeacher(ScoreRecorder):
+    """Random tasks whose lessons carry ``info["train"]``: every ``period``-th lesson trains (0: none)."""
+
+    name = "train_flag"
+
+    def __init__(self, task_space: Any, *, period: int = 0, seed: int | None = None) -> None:
+        self.period = period
+        super().__init__(task_space, seed=seed)
+
+    def _sample(self) -> tuple[Any, str, dict]:
+        trains = self.period > 0 and self.n_sampled_ % self.period == 0
+        return self.task_space.sample(self.rng_), "new", {"train": trains}
+
+
+def test_ppo_takes_no_gradient_step_on_lessons_marked_train_false() -> None:
+    student = cartpole_student()
+    teacher = TrainFlagTeacher(student.task_space, period=0, seed=0)
+    student.setup(teacher)
+    before = [p.detach().clone() for p in student.model.policy.parameters()]
+    student.learn(teacher, 64 * 2 * 3)
+    assert student.model.skipped_updates == 3
+    assert all(torch.equal(a, b) for a, b in zip(before, student.model.policy.parameters(), strict=True))
+    assert len(teacher.seen) > 0  # the episodes were still played and scored
+    student.close()
+
+
+def test_ppo_masks_the_transitions_of_no_gradient_lessons_and_trains_on_the_rest() -> None:
+    student = cartpole_student()
+    teacher = TrainFlagTeacher(student.task_space, period=2, seed=0)
+    student.setup(teacher)
+    lessons: list[np.ndarray] = []
+    original = student.callback_._on_rollout_end
+
+    def keep_lessons() -> None:
+        lessons.append(student.callback_.lessons.copy())
+        original()
+
+    student.callback_._on_rollout_end = keep_lessons  # type: ignore[method-assign]
+    before = [p.detach().clone() for p in student.model.policy.parameters()]
+    student.learn(teacher, 64 * 2)
+    mask = student.model.rollout_buffer.train_mask
+    expected = np.vectorize(lambda lesson: lesson.info["train"], otypes=[bool])(lessons[-1])
+    assert np.array_equal(mask, expected) and 0 < mask.sum() < mask.size
+    assert student.model.skipped_updates == 0
+    assert not all(torch.equal(a, b) for a, b in zip(before, student.model.policy.parameters(), strict=True))
+    student.close()
+
+
+def test_robust_plr_lessons_reach_the_mask() -> None:
+    from teachers.plr import PLR
+
+    student = cartpole_student()
+    teacher = PLR.from_preset("robust_plr", student.task_space, buffer_size=8, seed=0)
+    student.learn(teacher, 64 * 2 * 4)
+    # before the buffer is half full every lesson is new (no gradient); replays train afterwards
+    assert student.model.skipped_updates >= 1
+    assert teacher.counts_["replay"] > 0
     student.close()
 
 
