@@ -1,6 +1,7 @@
 """Teachers: the teacher/student protocol, task spaces and the teacher algorithms."""
 
 from teachers.adr import ADR, ADR_PRESETS
+from teachers.ads import ADS, discount_space
 from teachers.alp_gmm import ALP_GMM_PRESETS, ALPGMM
 from teachers.base import FEEDBACK_FIELDS, Feedback, Lesson, Teacher
 from teachers.covar_gmm import COVAR_GMM_PRESETS, CovarGMM
@@ -23,10 +24,12 @@ register_teacher(FullData)
 register_teacher(PacingCurriculum)
 register_teacher(FixedExponentialPacing)
 register_teacher(CyclicalCurriculum)
+register_teacher(ADS)
 
 __all__ = [
     "ADR",
     "ADR_PRESETS",
+    "ADS",
     "ALPGMM",
     "ALP_GMM_PRESETS",
     "COVAR_GMM_PRESETS",
@@ -51,6 +54,7 @@ __all__ = [
     "SubsetSpace",
     "TaskSpace",
     "Teacher",
+    "discount_space",
     "make_teacher",
     "register_teacher",
     "space_from_dict",

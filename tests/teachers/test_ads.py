@@ -1,0 +1,229 @@
+"""ADS (Liu et al., ICLR 2024): the progress recognizer, the discount rule and the contract."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from teachers import ADS, make_teacher
+from teachers.ads import (
+    cost_matrix,
+    discount_space,
+    longest_increasing_subsequence,
+    prefix_argmin,
+)
+from teachers.base import Feedback
+from teachers.contract import parametrize_with_checks
+from teachers.spaces import BoxSpace
+
+H = 40
+
+
+def line_demos(n: int = 4, horizon: int = H, noise: float = 0.01, seed: int = 0) -> list[np.ndarray]:
+    """Demonstrations that move steadily along a curve: every step is a new place."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(horizon) / horizon
+    base = np.stack([t, np.sin(3 * t), t**2], axis=1)
+    return [base + noise * rng.normal(size=base.shape) for _ in range(n)]
+
+
+def frozen_after(demo: np.ndarray, m: int) -> np.ndarray:
+    """An agent that follows the demonstration for ``m`` steps, then stays where it is."""
+    out = demo.copy()
+    out[m:] = demo[m - 1]
+    return out
+
+
+# --------------------------------------------------------------------------- building blocks
+
+
+def lis_quadratic(a: list[int]) -> int:
+    """The O(n^2) dynamic programme: longest strictly increasing subsequence."""
+    best = [1] * len(a)
+    for i in range(len(a)):
+        for j in range(i):
+            if a[j] < a[i]:
+                best[i] = max(best[i], best[j] + 1)
+    return max(best, default=0)
+
+
+def test_longest_increasing_subsequence_matches_the_quadratic_programme() -> None:
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        a = rng.integers(0, 8, size=int(rng.integers(0, 25))).tolist()  # many ties: strictness matters
+        assert longest_increasing_subsequence(a) == lis_quadratic(a)
+    assert longest_increasing_subsequence([3, 3, 3]) == 1
+    assert longest_increasing_subsequence([0, 1, 1, 2]) == 3
+
+
+def test_prefix_argmin_is_the_first_argmin_of_every_prefix() -> None:
+    rng = np.random.default_rng(1)
+    c = rng.integers(0, 4, size=(7, 9)).astype(float)  # ties everywhere
+    p = prefix_argmin(c)
+    for i in range(7):
+        for j in range(9):
+            assert p[i, j] == int(np.argmin(c[i, : j + 1]))
+
+
+def test_cost_matrices_are_the_distances() -> None:
+    rng = np.random.default_rng(2)
+    x, y = rng.normal(size=(5, 3)), rng.normal(size=(4, 3))
+    e = cost_matrix(x, y, "euclidean")
+    c = cost_matrix(x, y, "cosine")
+    for i in range(5):
+        for j in range(4):
+            assert e[i, j] == pytest.approx(np.linalg.norm(x[i] - y[j]), abs=1e-9)
+            cos = x[i] @ y[j] / (np.linalg.norm(x[i]) * np.linalg.norm(y[j]))
+            assert c[i, j] == pytest.approx(1.0 - cos, abs=1e-12)
+    with pytest.raises(ValueError, match="cost: got 'manhattan'"):
+        cost_matrix(x, y, "manhattan")
+
+
+# --------------------------------------------------------------------------- the schedule
+
+
+def reference_update(
+    progress: int, trajectories: list[np.ndarray], demos: list[np.ndarray], ref: np.ndarray, horizon: int
+) -> int:
+    """The paper's update written plainly: loops, explicit argmins and the quadratic LIS."""
+    for _ in range(5):
+        matches = []
+        for traj in trajectories:
+            for demo in demos:
+                c = cost_matrix(traj[:horizon], demo[:horizon])
+                rows = min(progress, len(c))
+                pos = [int(np.argmin(c[i, :progress])) for i in range(rows)]
+                matches.append(lis_quadratic(pos))
+        score = np.percentile(matches, 90)
+        if progress >= horizon or score < int(0.9 * ref[progress - 1]):
+            break
+        progress += 1
+    return progress
+
+
+def test_reference_is_the_median_match_over_ordered_demo_pairs() -> None:
+    demos = line_demos()
+    t = ADS(discount_space(), demos).setup()
+    for k in (1, 5, 17, H):
+        pairs = []
+        for i, a in enumerate(demos):
+            for j, b in enumerate(demos):
+                if i != j:
+                    c = cost_matrix(a, b)
+                    pairs.append(lis_quadratic([int(np.argmin(c[r, :k])) for r in range(k)]))
+        assert t.ref_[k - 1] == pytest.approx(np.median(pairs))
+    assert t.ref_[H - 1] >= 0.9 * H  # steady demonstrations follow each other almost step by step
+
+
+def test_discount_is_alpha_to_the_one_over_k_starting_at_a_fifth_of_the_horizon() -> None:
+    t = ADS(discount_space(), line_demos()).setup()
+    assert t.horizon_ == H and t.progress_ == int(0.2 * H)
+    lesson = t.sample()
+    gamma = float(lesson.task[0])
+    assert lesson.info["progress"] == 8
+    assert gamma**8 == pytest.approx(0.2)
+    assert ADS(discount_space(), line_demos(), alpha=0.5, progress_start=0.5).sample().task[0] ** 20 == (
+        pytest.approx(0.5)
+    )
+
+
+def test_an_agent_that_follows_the_expert_advances_five_steps_per_update_up_to_the_horizon() -> None:
+    demos = line_demos()
+    t = ADS(discount_space(), demos).setup()
+    k = t.progress_
+    for _ in range(10):
+        t.update(t.sample(), Feedback(trajectories=line_demos(n=3, seed=9)))
+        assert t.progress_ == min(k + 5, H)
+        k = t.progress_
+    assert t.discount == pytest.approx(0.2 ** (1 / H))
+
+
+def test_an_agent_stuck_after_m_steps_stops_the_schedule_near_m() -> None:
+    demos = line_demos()
+    m = 20
+    agent = [frozen_after(d, m) for d in line_demos(n=3, seed=5)]
+    t = ADS(discount_space(), demos).setup()
+    for _ in range(10):
+        t.update(t.sample(), Feedback(trajectories=agent))
+    stopped = t.progress_
+    for _ in range(10):
+        t.update(t.sample(), Feedback(trajectories=agent))
+    assert t.progress_ == stopped  # the schedule waits for the agent
+    # a frozen agent matches at most m + 1 steps; the schedule stopped where that falls short
+    assert t.last_score_ is not None and t.last_score_ <= m + 1
+    assert t.last_score_ < int(0.9 * t.ref_[stopped - 1])
+    assert m < stopped < 0.75 * H and t.discount < 0.2 ** (1 / H)
+
+
+def test_updates_follow_the_plainly_written_rule() -> None:
+    demos = line_demos(n=3, noise=0.05)
+    t = ADS(discount_space(), demos).setup()
+    rng = np.random.default_rng(3)
+    k = t.progress_
+    for u in range(12):
+        agent = [frozen_after(d, int(rng.integers(2, H))) + 0.05 * rng.normal(size=d.shape) for d in demos]
+        agent.append(agent[0][: int(rng.integers(3, H))])  # an episode that ended early
+        k = reference_update(k, agent, demos, t.ref_, H)
+        t.update(t.sample(), Feedback(trajectories=agent))
+        assert t.progress_ == k, f"update {u}"
+    assert t.n_advanced_ == k - int(0.2 * H)
+
+
+def test_state_and_metrics_follow_the_progress(tmp_path: Any) -> None:
+    demos = line_demos()
+    path = tmp_path / "demos.npz"
+    np.savez(path, *demos)
+    t = ADS(discount_space(), path, horizon=30).setup()  # demonstrations from a file
+    assert t.horizon_ == 30 and len(t.demos_) == 4
+    t.update(t.sample(), Feedback(trajectories=demos[:2]))
+    m = t.metrics()
+    assert m["progress"] == 11.0 and m["gamma"] == pytest.approx(0.2 ** (1 / 11))
+    assert {"match_score", "ref_score"} <= set(m)
+    other = ADS(discount_space(), path, horizon=30)
+    other.load_state_dict(t.state_dict())
+    assert other.progress_ == 11 and other.sample() == t.sample()
+
+
+def test_make_teacher_builds_ads_by_name() -> None:
+    t = make_teacher("ads", discount_space(), demos=line_demos(), alpha=0.3)
+    assert isinstance(t, ADS) and t.alpha == 0.3
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"demos": [np.zeros((5, 2))]}, "at least two demonstrations"),
+        ({"demos": [np.zeros(5), np.zeros(5)]}, r"ADS.demos\[0\]: expected a \(T, obs_dim\) array"),
+        ({"demos": [np.zeros((5, 2)), np.zeros((5, 3))]}, r"ADS.demos\[1\]: observation size 3"),
+        ({"demos": [np.full((5, 2), np.nan), np.zeros((5, 2))]}, "non-finite"),
+        ({"demos": "missing.npz"}, "no such file 'missing.npz'"),
+        ({"horizon": 41}, r"ADS.horizon: expected an integer in \[1, 40\]"),
+        ({"alpha": 1.0}, r"ADS.alpha: expected a number in \(0, 1\)"),
+        ({"cost": "l1"}, "ADS.cost: got 'l1'"),
+        ({"agent_percentile": 120}, "ADS.agent_percentile"),
+        ({"max_progress_delta": 0}, "ADS.max_progress_delta"),
+        ({"task_space": BoxSpace([0.5], [1.0])}, r"ADS.task_space: expected a 1-D BoxSpace containing \[alpha, 1\]"),
+    ],
+)
+def test_bad_parameters_name_the_field(kwargs: dict[str, Any], message: str) -> None:
+    params: dict[str, Any] = {"task_space": discount_space(), "demos": line_demos(), **kwargs}
+    with pytest.raises(ValueError, match=message):
+        ADS(**params).setup()
+
+
+def test_trajectories_of_the_wrong_size_are_refused() -> None:
+    t = ADS(discount_space(), line_demos()).setup()
+    with pytest.raises(ValueError, match=r"feedback.trajectories\[1\]: expected a \(T, 3\) array"):
+        t.update(t.sample(), Feedback(trajectories=[np.zeros((10, 3)), np.zeros((10, 2))]))
+
+
+@parametrize_with_checks(
+    [
+        ADS(discount_space(), line_demos(n=3, horizon=15), seed=0),
+        ADS(discount_space(), line_demos(n=2, horizon=12), cost="cosine", progress_start=0.5, seed=1),
+    ]
+)
+def test_ads_contract(teacher: ADS, check: Any) -> None:
+    check(teacher)
