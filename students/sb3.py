@@ -21,7 +21,9 @@ set. What it adds to SB3:
   computed once per rollout from PPO's rollout buffer (:class:`RegretScorer`);
 * **a discount factor the teacher may change** between updates (:meth:`SB3Student.set_gamma`,
   for discount scheduling, Liu et al., ICLR 2024), which PPO's GAE targets and SAC's critic
-  targets then use;
+  targets then use; a *discount teacher* (:class:`~teachers.ads.ADS`) passed as
+  ``discount_teacher`` sets it from the observations of evaluation episodes every
+  ``discount_every`` steps;
 * **save and load** of the whole student (:meth:`SB3Student.save`, :meth:`SB3Student.load`).
 
 Example::
@@ -44,6 +46,7 @@ import io
 import math
 import pickle
 import time
+import typing
 from collections.abc import Callable, Collection, Generator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,7 +65,7 @@ import environments  # noqa: F401 - registers the gymnasium ids
 from environments.task_wrapper import EpisodeOutcome, FixedLessons, TaskVecEnv
 from students.base import EpisodeRecord, Student
 from teachers.base import Feedback, Lesson, Teacher
-from teachers.spaces import TaskSpace
+from teachers.spaces import BoxSpace, TaskSpace
 
 __all__ = [
     "PPO_BIPEDAL_WALKER",
@@ -398,6 +401,7 @@ class _StudentCallback(BaseCallback):
         if student.scores_needed_:
             student._report_scores(self.lessons, self.dones, self.outcomes)  # type: ignore[arg-type]
         student._maybe_evaluate()
+        student._maybe_update_discount()
 
 
 # --------------------------------------------------------------------------- students
@@ -447,6 +451,18 @@ class SB3Student(Student):
         Keyword arguments of the SB3 algorithm, over this student's defaults.
     callback:
         An SB3 callback run alongside the student's own (e.g. for TensorBoard).
+    discount_teacher:
+        A teacher over a one-dimensional discount space (:class:`~teachers.ads.ADS`), alongside
+        the task teacher. Its first lesson sets the discount at set-up; every ``discount_every``
+        steps (at the end of the rollout that crosses each multiple) the student plays
+        ``discount_tasks`` once each with the deterministic policy, reports
+        ``Feedback(trajectories=[raw observations of each episode], episode_return=<mean>)``,
+        and applies the teacher's next lesson with :meth:`set_gamma`.
+    discount_every:
+        Steps between discount updates (default: ``eval_every``).
+    discount_tasks:
+        The tasks of those episodes (the task of the expert's demonstrations, repeated for
+        several episodes: the paper plays 10).
     seed:
         Seeds SB3 (which seeds torch and the environments) and the evaluation.
     """
@@ -476,6 +492,9 @@ class SB3Student(Student):
         return_bounds: tuple[float, float] | None = None,
         algo_kwargs: Mapping[str, Any] | None = None,
         callback: BaseCallback | None = None,
+        discount_teacher: Teacher | None = None,
+        discount_every: int | None = None,
+        discount_tasks: Sequence[Any] | np.ndarray | None = None,
         seed: int | None = 0,
     ) -> None:
         self.env = env
@@ -494,6 +513,9 @@ class SB3Student(Student):
         self.return_bounds = return_bounds
         self.algo_kwargs = algo_kwargs
         self.callback = callback
+        self.discount_teacher = discount_teacher
+        self.discount_every = discount_every
+        self.discount_tasks = discount_tasks
         self.seed = seed
 
     # ------------------------------------------------------------------ validation and set-up
@@ -512,7 +534,7 @@ class SB3Student(Student):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
                 raise ValueError(f"{name}: expected a positive integer, got {v!r}")
-        for name in ("total_timesteps", "eval_every"):
+        for name in ("total_timesteps", "eval_every", "discount_every"):
             v = getattr(self, name)
             if v is not None and (isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1):
                 raise ValueError(f"{name}: expected a positive integer or None, got {v!r}")
@@ -579,6 +601,7 @@ class SB3Student(Student):
                 f"teacher: {type(teacher).__name__} requires 'score' (regret from GAE advantages), which "
                 f"{type(self).__name__} does not compute; use PPOStudent"
             )
+        self._check_discount_teacher()
         self.teacher = teacher
         self.scores_needed_ = needs_score
         self.test_tasks_ = self._test_tasks()
@@ -606,7 +629,81 @@ class SB3Student(Student):
         self.eval_seconds_ = 0.0
         self.next_eval_ = self.eval_every
         self.learn_started_: float | None = None
+        self.discount_history: list[dict[str, float]] = []
+        self.discount_seconds_ = 0.0
+        self.discount_lesson_: Lesson | None = None
+        self.next_discount_ = None if self.discount_teacher is None else self.discount_every_
+        if self.discount_teacher is not None:
+            self._apply_discount(self.discount_teacher.sample())
         return self
+
+    def _check_discount_teacher(self) -> None:
+        teacher = self.discount_teacher
+        if teacher is None:
+            return
+        if not isinstance(teacher, Teacher):
+            raise TypeError(f"discount_teacher: expected a teachers.Teacher, got {type(teacher).__name__}")
+        space = teacher.task_space
+        if not isinstance(space, BoxSpace) or space.dim != 1:
+            raise ValueError(
+                f"discount_teacher.task_space: expected a 1-D BoxSpace of discounts (teachers.discount_space()), "
+                f"got {space!r}"
+            )
+        every = self.eval_every if self.discount_every is None else self.discount_every
+        if every is None:
+            raise ValueError("discount_every: required with a discount_teacher (or set eval_every)")
+        if self.discount_tasks is None or len(self.discount_tasks) == 0:
+            raise ValueError(
+                "discount_tasks: required with a discount_teacher: the tasks of the episodes whose observations "
+                "it reads (the demonstrations' task, once per episode)"
+            )
+        self.discount_tasks_ = [
+            self.task_space.check(t, f"discount_tasks[{i}]") for i, t in enumerate(self.discount_tasks)
+        ]
+        self.discount_every_ = int(every)
+
+    def _apply_discount(self, lesson: Lesson) -> None:
+        gamma = float(np.asarray(lesson.task, dtype=np.float64).reshape(-1)[0])
+        self.set_gamma(gamma)
+        self.discount_lesson_ = lesson
+        assert self.discount_teacher is not None
+        self.discount_history.append(
+            {
+                "step": float(self.progress),
+                "gamma": gamma,
+                **{k: v for k, v in self.discount_teacher.metrics().items() if k != "gamma"},
+            }
+        )
+
+    def _maybe_update_discount(self) -> None:
+        if self.next_discount_ is None or self.progress < self.next_discount_:
+            return
+        while self.next_discount_ <= self.progress:
+            self.next_discount_ += self.discount_every_
+        self.update_discount()
+
+    def update_discount(self) -> float:
+        """Play ``discount_tasks``, report their observations to the discount teacher, apply its discount.
+
+        Observations are the environment's raw ones (before ``VecNormalize``), one ``(T, obs_dim)``
+        array per episode: the observation each action was chosen from, from the reset on.
+        Returns the new discount.
+        """
+        self._ensure_setup(None)
+        teacher, lesson = self.discount_teacher, self.discount_lesson_
+        if teacher is None or lesson is None:
+            raise ValueError("discount_teacher: this student has none; build it with discount_teacher=...")
+        t0 = time.perf_counter()
+        returns, trajectories = self._play(FixedLessons(self.discount_tasks_, self.task_space), record=True)
+        feedback = Feedback(
+            trajectories=trajectories,
+            episode_return=float(returns.mean()),
+            length=int(sum(len(t) for t in trajectories)),
+        )
+        teacher.update(lesson, feedback)
+        self._apply_discount(teacher.sample())
+        self.discount_seconds_ += time.perf_counter() - t0
+        return self.gamma
 
     def _test_tasks(self) -> np.ndarray | list[Any] | None:
         tasks = self.test_tasks
@@ -785,25 +882,42 @@ class SB3Student(Student):
         )
         return result
 
-    def _play(self, source: FixedLessons) -> np.ndarray:
+    @typing.overload
+    def _play(self, source: FixedLessons, record: typing.Literal[False] = ...) -> np.ndarray: ...
+
+    @typing.overload
+    def _play(self, source: FixedLessons, record: typing.Literal[True]) -> tuple[np.ndarray, list[np.ndarray]]: ...
+
+    def _play(self, source: FixedLessons, record: bool = False) -> Any:
+        """Play every task of ``source`` once; their returns (and, with ``record``, raw observations)."""
         n = min(self.n_eval_envs, len(source.tasks))
         base = DummyVecEnv([self._env_factory()] * n)
-        env: VecEnv = TaskVecEnv(base, source)
+        task_env = TaskVecEnv(base, source)
+        env: VecEnv = task_env
         if isinstance(self.venv_, VecNormalize):
-            norm = VecNormalize(env, training=False, norm_obs=True, norm_reward=False)
+            norm = VecNormalize(task_env, training=False, norm_obs=True, norm_reward=False)
             norm.obs_rms = copy.deepcopy(self.venv_.obs_rms)
             norm.clip_obs = self.venv_.clip_obs
             norm.epsilon = self.venv_.epsilon
             env = norm
+        observed: dict[int, list[np.ndarray]] = {}
         try:
             env.seed(self.eval_seed)
             obs = env.reset()
             while not source.done:
+                if record:
+                    raw = env.get_original_obs() if isinstance(env, VecNormalize) else obs
+                    for i, lesson in enumerate(task_env._tracker.current):
+                        if lesson.origin == "test":
+                            observed.setdefault(int(lesson.id), []).append(np.array(raw[i], dtype=np.float64))
                 actions, _ = self.model_.predict(obs, deterministic=True)
                 obs, _, _, _ = env.step(actions)
         finally:
             env.close()
-        return np.array([source.results[i].episode_return for i in range(len(source.tasks))], dtype=np.float64)
+        returns = np.array([source.results[i].episode_return for i in range(len(source.tasks))], dtype=np.float64)
+        if not record:
+            return returns
+        return returns, [np.stack(observed[i]) for i in range(len(source.tasks))]
 
     # ------------------------------------------------------------------ metrics
     @property
@@ -828,12 +942,15 @@ class SB3Student(Student):
             "wall_seconds": self.wall_seconds,
             "teacher_seconds": self.teacher_seconds,
             "eval_seconds": float(getattr(self, "eval_seconds_", 0.0)),
+            "discount_seconds": float(getattr(self, "discount_seconds_", 0.0)),
             "evaluations": float(getattr(self, "n_evaluations_", 0)),
         }
         history = getattr(self, "history", [])
         if history:
             out["mastered_percent"] = history[-1]["mastered_percent"]
             out["mean_return"] = history[-1]["mean_return"]
+        if self.discount_teacher is not None and getattr(self, "discount_lesson_", None) is not None:
+            out.update({f"discount/{k}": v for k, v in self.discount_teacher.metrics().items()})
         return out
 
     # ------------------------------------------------------------------ checkpoints
@@ -862,6 +979,15 @@ class SB3Student(Student):
             "teacher_seconds": self.teacher_seconds,
             "next_eval": self.next_eval_,
             "history": copy.deepcopy(self.history),
+            "discount": None
+            if self.discount_teacher is None
+            else {
+                "teacher": self.discount_teacher.state_dict(),
+                "lesson": self.discount_lesson_,
+                "next": self.next_discount_,
+                "history": copy.deepcopy(self.discount_history),
+                "seconds": self.discount_seconds_,
+            },
             "max_returns": dict(self.scorer_.max_returns) if self.scorer_ is not None else None,
         }
 
@@ -893,6 +1019,19 @@ class SB3Student(Student):
         self.task_env_._tracker.teacher_seconds = float(state["teacher_seconds"])
         self.next_eval_ = state["next_eval"]
         self.history = copy.deepcopy(state["history"])
+        discount = state.get("discount")
+        if (discount is None) != (self.discount_teacher is None):
+            raise ValueError(
+                "load_state_dict: the state and this student disagree on having a discount_teacher "
+                f"(state: {discount is not None}, student: {self.discount_teacher is not None})"
+            )
+        if discount is not None:
+            assert self.discount_teacher is not None
+            self.discount_teacher.load_state_dict(discount["teacher"])
+            self.discount_lesson_ = discount["lesson"]
+            self.next_discount_ = discount["next"]
+            self.discount_history = copy.deepcopy(discount["history"])
+            self.discount_seconds_ = float(discount["seconds"])
         if self.scorer_ is not None:
             self.scorer_.drop_open()
             self.scorer_.max_returns = dict(state["max_returns"] or {})

@@ -19,6 +19,7 @@ from students.sb3 import (
     SACStudent,
     stump_tracks_test_set,
 )
+from teachers.ads import ADS, discount_space
 from teachers.alp_gmm import ALPGMM
 from teachers.base import Feedback, Lesson, Teacher
 from teachers.random_teacher import Random
@@ -258,6 +259,83 @@ def test_ppo_discount_change_reaches_the_gae_targets() -> None:
 
     assert gae_residual(0.5) < 1e-5
     assert gae_residual(0.999) > 1e-2  # the old discount does not explain the targets
+    student.close()
+
+
+def cartpole_demos(n: int, steps: int) -> list[np.ndarray]:
+    """Observation sequences of a hand-written balancing controller on CartPole."""
+    import gymnasium as gym
+
+    demos = []
+    for seed in range(n):
+        env = gym.make(environments.CARTPOLE_ID)
+        obs, _ = env.reset(seed=seed, options={"task": CARTPOLE_TASKS[0]})
+        seq = []
+        for _ in range(steps):
+            seq.append(obs)
+            obs, _, terminated, truncated, _ = env.step(int(3.0 * obs[2] + obs[3] > 0))
+            assert not (terminated or truncated)
+        demos.append(np.array(seq))
+        env.close()
+    return demos
+
+
+class RecordingADS(ADS):
+    """ADS that keeps the feedback it was given."""
+
+    def _update(self, lesson: Lesson, feedback: Feedback) -> None:
+        self.seen = [*getattr(self, "seen", []), feedback]
+        super()._update(lesson, feedback)
+
+
+def test_a_discount_teacher_sets_gamma_from_raw_evaluation_observations(tmp_path: Any) -> None:
+    demos = cartpole_demos(3, 30)
+
+    def build() -> tuple[PPOStudent, RecordingADS]:
+        ads = RecordingADS(discount_space(), demos, horizon=25)
+        student = cartpole_student(discount_teacher=ads, discount_every=128, discount_tasks=[CARTPOLE_TASKS[0]] * 3)
+        return student, ads
+
+    student, ads = build()
+    teacher = Random(student.task_space, seed=0)
+    student.setup(teacher)
+    assert student.gamma == pytest.approx(0.2 ** (1 / 5))  # k starts at int(0.2 * 25)
+    student.learn(teacher, 256)
+    assert len(ads.seen) == 2 and len(student.discount_history) == 3
+    for fb in ads.seen:
+        assert len(fb.trajectories) == 3 and fb.length == sum(len(t) for t in fb.trajectories)
+        for traj in fb.trajectories:
+            assert traj.shape[1] == 4
+            assert np.all(np.abs(traj[0]) <= 0.05)  # the raw reset state, not VecNormalize's output
+    assert student.gamma == pytest.approx(ads.discount)
+    assert student.model.rollout_buffer.gamma == pytest.approx(ads.discount)
+    m = student.metrics()
+    assert m["discount/progress"] == ads.progress_ and m["gamma"] == student.gamma
+
+    path = student.save(tmp_path / "student.pkl")
+    again, ads2 = build()
+    again.load(path, Random(again.task_space, seed=0))
+    assert ads2.progress_ == ads.progress_ and again.gamma == pytest.approx(student.gamma)
+    assert again.discount_history == student.discount_history and again.next_discount_ == student.next_discount_
+    student.close()
+    again.close()
+
+
+def test_discount_teacher_parameters_are_checked() -> None:
+    ads = ADS(discount_space(), cartpole_demos(2, 10))
+    bad = [
+        ({"discount_every": 64}, "discount_tasks: required"),
+        ({"discount_tasks": [CARTPOLE_TASKS[0]]}, "discount_every: required"),
+        ({"discount_every": 64, "discount_tasks": [[9.0, 0.1, 9.8]]}, r"discount_tasks\[0\]"),
+    ]
+    for kwargs, message in bad:
+        student = cartpole_student(discount_teacher=ads, **kwargs)
+        with pytest.raises(ValueError, match=message):
+            student.setup(Random(student.task_space, seed=0))
+        student.close()
+    student = cartpole_student(discount_teacher=Random(BoxSpace([0.0, 0.0], [1.0, 1.0])), discount_every=64)
+    with pytest.raises(ValueError, match="discount_teacher.task_space: expected a 1-D BoxSpace"):
+        student.setup(Random(student.task_space, seed=0))
     student.close()
 
 
