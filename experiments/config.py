@@ -17,8 +17,10 @@ checkpoint options::
     seeds: [0, 1, 2, 3, 4]
     output_dir: runs
 
-Every run is one (teacher, seed) pair. Files are read with ``yaml.safe_load`` (no Python
-objects), unknown keys are errors with the closest valid name suggested, and every error names
+Every run is one (teacher, seed) pair. Parameter values that are strings starting with ``./`` or
+``../`` (such as ADS's ``demos: ./demos.npz``) are paths relative to the experiment file; they are
+made absolute on load, so run directories record where the data is. Files are read with
+``yaml.safe_load`` (no Python objects), unknown keys are errors with the closest valid name suggested, and every error names
 the key path (``teachers[1].params``), the value and what is allowed.
 """
 
@@ -313,6 +315,21 @@ def load_config(path: str | Path, output_dir: str | None = None) -> ExperimentCo
             raise ConfigError(f"{path}: expected a mapping at the top level, got {type(data).__name__}")
         data = {**data, "output_dir": output_dir}
     try:
-        return parse_config(data, source=str(path))
+        config = parse_config(data, source=str(path))
     except ConfigError as e:
         raise ConfigError(f"{path}: {e}") from None
+    base = path.resolve().parent
+    for component in [config.student, *config.teachers]:
+        component.params = resolve_relative_paths(component.params, base)
+    return config
+
+
+def resolve_relative_paths(value: Any, base: Path) -> Any:
+    """Strings starting with ``./`` or ``../`` inside ``value`` (nested mappings and lists), made absolute from ``base``."""
+    if isinstance(value, str) and value.startswith(("./", "../")):
+        return str((base / value).resolve())
+    if isinstance(value, dict):
+        return {k: resolve_relative_paths(v, base) for k, v in value.items()}
+    if isinstance(value, list):
+        return [resolve_relative_paths(v, base) for v in value]
+    return value

@@ -316,9 +316,31 @@ def _sb3_student(kind: str) -> Callable[[dict[str, Any], EnvironmentConfig | Non
                 f"evaluation.test_set: expected a non-empty list of tasks (or nothing for the default), got {test_set!r}"
             )
         cls = PPOStudent if kind == "ppo" else SACStudent
+        if params.get("discount_teacher") is not None:
+            params["discount_teacher"] = _discount_teacher(params["discount_teacher"], seed)
         return cls(environment.id, env_kwargs=environment.kwargs, test_tasks=test_set, seed=seed, **params)
 
     return build
+
+
+def _discount_teacher(value: Any, seed: int) -> Teacher:
+    """``student.params.discount_teacher``: ``{name: ads, params: {...}}`` over ``gamma`` in [0, 1]."""
+    from teachers.ads import discount_space
+
+    path = "student.params.discount_teacher"
+    if isinstance(value, str):
+        value = {"name": value}
+    if not isinstance(value, dict) or not isinstance(value.get("name"), str):
+        raise ConfigError(f"{path}: expected a mapping with 'name' (e.g. ads) and optional 'params', got {value!r}")
+    extra = sorted(set(value) - {"name", "params"})
+    if extra:
+        raise ConfigError(f"{path}.{extra[0]}: unknown key; allowed: ['name', 'params']")
+    params = value.get("params") or {}
+    if not isinstance(params, dict):
+        raise ConfigError(f"{path}.params: expected a mapping, got {params!r}")
+    # its own seed, apart from the student's and the task teacher's
+    teacher_seed = int(np.random.SeedSequence([seed, 1]).generate_state(1)[0])
+    return build_teacher(ComponentConfig(name=value["name"], params=dict(params)), discount_space(), teacher_seed, path)
 
 
 def _sb3_params(
@@ -331,8 +353,14 @@ def _sb3_params(
     score: str = "positive_value_loss",
     return_bounds: tuple[float, float] | None = None,
     algo_kwargs: dict[str, Any] | None = None,
+    discount_teacher: dict[str, Any] | None = None,
+    discount_every: int | None = None,
+    discount_tasks: list[Any] | None = None,
 ) -> None:
-    """See students.sb3.SB3Student (environment, test set, seed and budget come from the file)."""
+    """See students.sb3.SB3Student (environment, test set, seed and budget come from the file).
+
+    ``discount_teacher`` is a teacher mapping (``{name: ads, params: {demos: ./demos.npz}}``).
+    """
 
 
 register_student("ppo", StudentFactory(build=_sb3_student("ppo"), params_of=_sb3_params, unit="steps"))
