@@ -58,12 +58,14 @@ from stable_baselines3 import PPO, SAC
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.buffers import RolloutBuffer
 from stable_baselines3.common.callbacks import BaseCallback, CallbackList
+from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
 from stable_baselines3.common.type_aliases import RolloutBufferSamples
 from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecEnv, VecNormalize
 
 import environments  # noqa: F401 - registers the gymnasium ids
 from environments.task_wrapper import EpisodeOutcome, FixedLessons, TaskVecEnv
 from students.base import EpisodeRecord, Student
+from students.imitation import OTReplayBuffer, OTRewarder
 from teachers.base import Feedback, Lesson, Teacher
 from teachers.spaces import BoxSpace, TaskSpace
 
@@ -463,6 +465,11 @@ class SB3Student(Student):
     discount_tasks:
         The tasks of those episodes (the task of the expert's demonstrations, repeated for
         several episodes: the paper plays 10).
+    imitation:
+        An :class:`~students.imitation.OTRewarder`: learn from observation only, with
+        optimal-transport rewards against its demonstrations written into the replay buffer when
+        each episode ends (:class:`~students.imitation.OTReplayBuffer`; off-policy students,
+        without ``VecNormalize``). The teacher still receives the environment's returns.
     seed:
         Seeds SB3 (which seeds torch and the environments) and the evaluation.
     """
@@ -495,6 +502,7 @@ class SB3Student(Student):
         discount_teacher: Teacher | None = None,
         discount_every: int | None = None,
         discount_tasks: Sequence[Any] | np.ndarray | None = None,
+        imitation: OTRewarder | None = None,
         seed: int | None = 0,
     ) -> None:
         self.env = env
@@ -516,6 +524,7 @@ class SB3Student(Student):
         self.discount_teacher = discount_teacher
         self.discount_every = discount_every
         self.discount_tasks = discount_tasks
+        self.imitation = imitation
         self.seed = seed
 
     # ------------------------------------------------------------------ validation and set-up
@@ -609,6 +618,8 @@ class SB3Student(Student):
         gamma = float(kwargs.get("gamma", 0.99))
         _check_gamma(gamma)
         self.normalize_ = self.default_normalize if self.normalize is None else self.normalize
+        if self.imitation is not None:
+            kwargs = self._imitation_kwargs(kwargs)
 
         factory = self._env_factory()
         use_subproc = self.vec_env == "subproc" or (self.vec_env is None and self.n_envs > 1)
@@ -636,6 +647,24 @@ class SB3Student(Student):
         if self.discount_teacher is not None:
             self._apply_discount(self.discount_teacher.sample())
         return self
+
+    def _imitation_kwargs(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        if not isinstance(self.imitation, OTRewarder):
+            raise TypeError(f"imitation: expected a students.imitation.OTRewarder, got {type(self.imitation).__name__}")
+        if not issubclass(self.algo_class, OffPolicyAlgorithm):
+            raise ValueError(
+                f"imitation: {type(self).__name__} is on-policy; OT rewards are written into a replay buffer "
+                "when each episode ends, so use SACStudent"
+            )
+        if self.normalize_:
+            raise ValueError("imitation: needs normalize=False (VecNormalize would scale the environment's rewards)")
+        if "replay_buffer_class" in kwargs:
+            raise ValueError("algo_kwargs.replay_buffer_class: set by the student when imitation is given")
+        return {
+            **kwargs,
+            "replay_buffer_class": OTReplayBuffer,
+            "replay_buffer_kwargs": {**kwargs.get("replay_buffer_kwargs", {}), "rewarder": self.imitation},
+        }
 
     def _check_discount_teacher(self) -> None:
         teacher = self.discount_teacher
@@ -951,6 +980,9 @@ class SB3Student(Student):
             out["mean_return"] = history[-1]["mean_return"]
         if self.discount_teacher is not None and getattr(self, "discount_lesson_", None) is not None:
             out.update({f"discount/{k}": v for k, v in self.discount_teacher.metrics().items()})
+        if self.imitation is not None:
+            out["imitation/scale"] = self.imitation.scale
+            out["imitation/episodes"] = float(self.imitation.n_episodes)
         return out
 
     # ------------------------------------------------------------------ checkpoints
@@ -979,6 +1011,7 @@ class SB3Student(Student):
             "teacher_seconds": self.teacher_seconds,
             "next_eval": self.next_eval_,
             "history": copy.deepcopy(self.history),
+            "imitation": None if self.imitation is None else self.imitation.state_dict(),
             "discount": None
             if self.discount_teacher is None
             else {
@@ -1019,6 +1052,9 @@ class SB3Student(Student):
         self.task_env_._tracker.teacher_seconds = float(state["teacher_seconds"])
         self.next_eval_ = state["next_eval"]
         self.history = copy.deepcopy(state["history"])
+        if self.imitation is not None:
+            self.imitation.load_state_dict(state["imitation"])
+            self.model_.replay_buffer.rewarder = self.imitation  # the loaded model pickled a copy
         discount = state.get("discount")
         if (discount is None) != (self.discount_teacher is None):
             raise ValueError(

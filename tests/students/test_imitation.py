@@ -1,0 +1,181 @@
+"""OT rewards for imitation from observation: Sinkhorn, the rewarder, the relabelling buffer, SAC."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch
+
+import environments  # noqa: F401 - registers the ids
+from students.imitation import OTReplayBuffer, OTRewarder, sinkhorn_plan
+from students.sb3 import PPOStudent, SACStudent
+from teachers.ads import cost_matrix
+from teachers.random_teacher import Random
+
+torch.set_num_threads(1)
+
+
+def naive_sinkhorn(cost: np.ndarray, epsilon: float, n_iter: int) -> np.ndarray:
+    """Sinkhorn with scaling vectors (Cuturi 2013), fine when exp(-C / epsilon) does not underflow."""
+    n, m = cost.shape
+    k = np.exp(-cost / epsilon)
+    u, v = np.ones(n), np.ones(m)
+    for _ in range(n_iter):
+        u = (1.0 / n) / (k @ v)
+        v = (1.0 / m) / (k.T @ u)
+    return u[:, None] * k * v[None, :]
+
+
+def test_log_domain_sinkhorn_equals_the_scaling_form_and_survives_small_epsilon() -> None:
+    rng = np.random.default_rng(0)
+    c = rng.uniform(0.0, 1.0, size=(6, 9))
+    np.testing.assert_allclose(sinkhorn_plan(c, 0.2, 100), naive_sinkhorn(c, 0.2, 100), rtol=1e-9, atol=1e-15)
+    big = rng.uniform(0.0, 20.0, size=(30, 25))  # exp(-20 / 0.01) underflows in the scaling form
+    p = sinkhorn_plan(big, 0.01, 100)
+    assert np.all(np.isfinite(p))
+    np.testing.assert_allclose(p.sum(axis=0), 1 / 25, rtol=1e-6)  # the last update fits the columns
+    assert p.sum() == pytest.approx(1.0)  # (100 iterations at epsilon 0.01 need not fit the rows yet)
+
+
+def demos(n: int = 3, steps: int = 20, dim: int = 4, seed: int = 0) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    t = np.linspace(0.1, 1.0, steps)[:, None]
+    return [
+        np.hstack([t, np.sin(t + k), np.cos(2 * t), np.ones((steps, dim - 3))]) + 0.01 * rng.normal(size=(steps, dim))
+        for k in range(n)
+    ]
+
+
+def test_rewards_are_minus_the_transported_cost_against_the_closest_demo() -> None:
+    d = demos()
+    ot = OTRewarder(d, auto_scale_factor=None)
+    rewards, k = ot.unscaled(d[1])
+    assert k == 1
+    c = cost_matrix(d[1], d[1], "cosine")
+    np.testing.assert_allclose(rewards, -(sinkhorn_plan(c) * c).sum(axis=1))
+    far, _ = ot.unscaled(d[1] * np.array([1.0, -1.0, -1.0, 1.0]))  # elsewhere: costs more
+    assert far.sum() < rewards.sum() <= 0.0
+    backwards, _ = ot.unscaled(d[1][::-1])  # OT matches sets, not orders (why ADS recognises progress)
+    assert backwards.sum() == pytest.approx(rewards.sum())
+
+
+def test_the_first_episode_sets_the_scale_so_that_it_sums_to_minus_ten() -> None:
+    d = demos()
+    ot = OTRewarder(d)
+    first = ot(d[0][::-1])
+    assert first.sum() == pytest.approx(-10.0)
+    scale = ot.scale
+    second = ot(d[2])
+    assert ot.scale == scale and second.sum() == pytest.approx(scale * ot.unscaled(d[2])[0].sum())
+    again = OTRewarder(d)
+    again.load_state_dict(ot.state_dict())
+    assert again.scale == scale and again.n_episodes == 2
+
+
+def test_bad_rewarder_arguments_name_the_field() -> None:
+    with pytest.raises(ValueError, match="demos: observation sizes differ"):
+        OTRewarder([np.zeros((3, 2)), np.zeros((3, 4))])
+    with pytest.raises(ValueError, match="cost: got 'l2'"):
+        OTRewarder(demos(), cost="l2")
+    with pytest.raises(ValueError, match="epsilon"):
+        OTRewarder(demos(), epsilon=0)
+    with pytest.raises(ValueError, match=r"observations: expected a \(T, 4\) array"):
+        OTRewarder(demos()).unscaled(np.zeros((5, 3)))
+
+
+def test_the_buffer_relabels_each_episode_when_it_ends_and_samples_only_finished_ones() -> None:
+    d = demos(dim=4)
+    ot = OTRewarder(d, auto_scale_factor=None)
+    box = gym.spaces.Box(-10, 10, (4,))
+    buf = OTReplayBuffer(50, box, gym.spaces.Box(-1, 1, (1,)), device="cpu", n_envs=2, rewarder=ot)
+    rng = np.random.default_rng(1)
+    ends = {0: [4, 9], 1: [6]}  # env 0 ends two episodes, env 1 one, then stays open
+    for t in range(12):
+        obs = rng.normal(size=(2, 4)).astype(np.float32)
+        nxt = obs + 100.0 * (t + 1)  # next observations mark the step
+        nxt[:, 3] = [0.0, 1.0]  # and the env
+        done = np.array([t in ends[0], t in ends[1]])
+        buf.add(obs, nxt, np.zeros((2, 1)), np.full(2, 5.0), done, [{}, {}])
+    assert buf.n_relabelled == 3
+    expected_ready = np.zeros((12, 2), dtype=bool)
+    expected_ready[:10, 0] = True
+    expected_ready[:7, 1] = True
+    assert np.array_equal(buf.ready[:12], expected_ready)
+    for env, (start, stop) in ((0, (5, 10)), (1, (0, 7))):
+        np.testing.assert_allclose(
+            buf.rewards[start:stop, env], ot.unscaled(buf.next_observations[start:stop, env])[0], rtol=1e-6
+        )
+    assert np.all(buf.rewards[10:12, 0] == 0.0)  # the open episode has no reward yet, not the env's 5.0
+    batch = buf.sample(500)
+    marks = batch.next_observations.numpy()
+    steps = np.round(marks[:, 0] / 100.0).astype(int) - 1
+    envs = marks[:, 3].astype(int)
+    assert all(expected_ready[s, e] for s, e in zip(steps, envs, strict=True))
+    assert {0, 1} == set(envs.tolist())
+
+    empty = OTReplayBuffer(10, box, gym.spaces.Box(-1, 1, (1,)), device="cpu", rewarder=ot)
+    empty.add(np.zeros(4), np.zeros(4), np.zeros(1), np.zeros(1), np.array([False]), [{}])
+    with pytest.raises(RuntimeError, match="no finished episode yet"):
+        empty.sample(4)
+
+
+def stump_demos(n: int, steps: int) -> list[np.ndarray]:
+    out = []
+    for seed in range(n):
+        env = gym.make("autocurriculum/StumpTracks-v0")
+        env.reset(seed=seed, options={"task": [0.0, 6.0]})
+        env.action_space.seed(seed)
+        out.append(np.array([env.step(env.action_space.sample())[0] for _ in range(steps)]))
+        env.close()
+    return out
+
+
+def test_sac_learns_from_ot_rewards_while_the_teacher_gets_the_environment_returns(tmp_path: Any) -> None:
+    ot = OTRewarder(stump_demos(2, 30))
+    student = SACStudent(
+        env_kwargs={"max_episode_steps": 30},
+        n_envs=1,
+        vec_env="dummy",
+        test_tasks=[[0.0, 6.0]],
+        n_eval_envs=1,
+        imitation=ot,
+        algo_kwargs={"learning_starts": 40, "batch_size": 16, "buffer_size": 1000, "policy_kwargs": {"net_arch": [32]}},
+    )
+    records = student.learn(Random(student.task_space, seed=0), 120)
+    buf = student.model.replay_buffer
+    assert isinstance(buf, OTReplayBuffer) and buf.n_relabelled == len(records) >= 3
+    assert ot.n_episodes == len(records) and ot.scale != 1.0
+    first = buf.rewards[:30, 0]
+    assert first.sum() == pytest.approx(-10.0, rel=1e-5)  # the first episode set the scale
+    assert not np.allclose(first, 0.0)
+    returns = [r.feedback.episode_return for r in records]
+    assert any(abs(r - (-10.0)) > 1 for r in returns)  # the teacher saw BipedalWalker returns, not OT ones
+    assert student.metrics()["imitation/scale"] == ot.scale
+
+    path = student.save(tmp_path / "sac.pkl")
+    again = SACStudent(
+        env_kwargs={"max_episode_steps": 30},
+        n_envs=1,
+        vec_env="dummy",
+        test_tasks=[[0.0, 6.0]],
+        n_eval_envs=1,
+        imitation=OTRewarder(stump_demos(2, 30)),
+        algo_kwargs={"learning_starts": 40, "batch_size": 16, "buffer_size": 1000, "policy_kwargs": {"net_arch": [32]}},
+    )
+    again.load(path, Random(again.task_space, seed=0))
+    assert again.imitation.scale == ot.scale and again.model.replay_buffer.rewarder is again.imitation
+    student.close()
+    again.close()
+
+
+def test_imitation_needs_an_off_policy_student_without_normalisation() -> None:
+    ot = OTRewarder(stump_demos(2, 5))
+    ppo = PPOStudent(n_envs=1, vec_env="dummy", imitation=ot)
+    with pytest.raises(ValueError, match="imitation: PPOStudent is on-policy"):
+        ppo.setup(Random(ppo.task_space, seed=0))
+    sac = SACStudent(n_envs=1, vec_env="dummy", imitation=ot, normalize=True, algo_kwargs={"buffer_size": 100})
+    with pytest.raises(ValueError, match="imitation: needs normalize=False"):
+        sac.setup(Random(sac.task_space, seed=0))
