@@ -30,13 +30,14 @@ from typing import Any
 
 import numpy as np
 from gymnasium import spaces
+from stable_baselines3 import SAC
 from stable_baselines3.common.buffers import ReplayBuffer
 from stable_baselines3.common.type_aliases import ReplayBufferSamples
 from stable_baselines3.common.vec_env import VecNormalize
 
 from teachers.ads import cost_matrix
 
-__all__ = ["OTReplayBuffer", "OTRewarder", "sinkhorn_plan"]
+__all__ = ["OTSAC", "OTReplayBuffer", "OTRewarder", "sinkhorn_plan"]
 
 
 def sinkhorn_plan(cost: np.ndarray, epsilon: float = 0.01, n_iter: int = 100) -> np.ndarray:
@@ -213,9 +214,15 @@ class OTReplayBuffer(ReplayBuffer):
         self.open_episodes = [[] for _ in range(self.n_envs)]
         return n
 
+    @property
+    def has_finished_episode(self) -> bool:
+        """Whether any stored transition has its reward (is sampleable)."""
+        upper = self.buffer_size if self.full else self.pos
+        return bool(self.ready[:upper].any())
+
     def sample(self, batch_size: int, env: VecNormalize | None = None) -> ReplayBufferSamples:
         upper = self.buffer_size if self.full else self.pos
-        if not self.ready[:upper].any():
+        if not self.has_finished_episode:
             raise RuntimeError(
                 "OTReplayBuffer: no finished episode yet, so no reward to learn from; set the algorithm's "
                 "learning_starts above the episode length"
@@ -239,3 +246,18 @@ class OTReplayBuffer(ReplayBuffer):
             self._normalize_reward(self.rewards[b, e].reshape(-1, 1), env),
         )
         return ReplayBufferSamples(*tuple(map(self.to_torch, data)))
+
+
+class OTSAC(SAC):
+    """SB3's SAC that waits for the first finished episode before its first gradient step.
+
+    With :class:`OTReplayBuffer` nothing has a reward until an episode ends, which may be
+    after ``learning_starts``; until then :meth:`train` does nothing (the reference starts
+    training after its seed frames, whole episodes). Otherwise identical to SAC.
+    """
+
+    def train(self, gradient_steps: int, batch_size: int = 64) -> None:
+        buffer = self.replay_buffer
+        if isinstance(buffer, OTReplayBuffer) and not buffer.has_finished_episode:
+            return
+        super().train(gradient_steps, batch_size)

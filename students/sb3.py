@@ -54,7 +54,7 @@ from typing import Any, ClassVar
 
 import gymnasium as gym
 import numpy as np
-from stable_baselines3 import PPO, SAC
+from stable_baselines3 import PPO
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.buffers import RolloutBuffer
 from stable_baselines3.common.callbacks import BaseCallback, CallbackList
@@ -65,7 +65,7 @@ from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecEnv,
 import environments  # noqa: F401 - registers the gymnasium ids
 from environments.task_wrapper import EpisodeOutcome, FixedLessons, TaskVecEnv
 from students.base import EpisodeRecord, Student
-from students.imitation import OTReplayBuffer, OTRewarder
+from students.imitation import OTSAC, OTReplayBuffer, OTRewarder
 from teachers.base import Feedback, Lesson, Teacher
 from teachers.spaces import BoxSpace, TaskSpace
 
@@ -1151,7 +1151,7 @@ class SACStudent(SB3Student):
     """
 
     name: ClassVar[str] = "sac"
-    algo_class = SAC
+    algo_class = OTSAC  # SAC, waiting for a finished episode when rewards come from imitation
     default_algo_kwargs = SAC_TEACHMYAGENT
     default_normalize = False
     supports_scores = False

@@ -142,9 +142,11 @@ def test_sac_learns_from_ot_rewards_while_the_teacher_gets_the_environment_retur
         test_tasks=[[0.0, 6.0]],
         n_eval_envs=1,
         imitation=ot,
-        algo_kwargs={"learning_starts": 40, "batch_size": 16, "buffer_size": 1000, "policy_kwargs": {"net_arch": [32]}},
+        algo_kwargs={"learning_starts": 10, "batch_size": 16, "buffer_size": 1000, "policy_kwargs": {"net_arch": [32]}},
     )
     records = student.learn(Random(student.task_space, seed=0), 120)
+    # training waited for the first finished episode (30 steps), not for learning_starts (10)
+    assert 0 < student.model._n_updates <= 120 - 30 + 1
     buf = student.model.replay_buffer
     assert isinstance(buf, OTReplayBuffer) and buf.n_relabelled == len(records) >= 3
     assert ot.n_episodes == len(records) and ot.scale != 1.0
