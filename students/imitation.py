@@ -160,11 +160,13 @@ class OTReplayBuffer(ReplayBuffer):
     (SB3 stores raw observations, the terminal one included) and marks those transitions ready.
     :meth:`sample` draws uniformly among ready transitions only.
 
-    Extra parameter: ``rewarder``, an :class:`OTRewarder`.
+    Extra parameters: ``rewarder``, an :class:`OTRewarder`; ``seed``, of the buffer's own
+    sampling generator.
     """
 
-    def __init__(self, *args: Any, rewarder: OTRewarder, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, rewarder: OTRewarder, seed: int | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.rng = np.random.default_rng(seed)
         if self.optimize_memory_usage:
             raise ValueError("OTReplayBuffer: optimize_memory_usage is not supported (next observations are needed)")
         if not isinstance(self.observation_space, spaces.Box) or len(self.obs_shape) != 1:
@@ -231,8 +233,8 @@ class OTReplayBuffer(ReplayBuffer):
         cols: list[np.ndarray] = []
         need = batch_size
         while need > 0:  # rejection: the open episodes are a small part of the buffer
-            b = np.random.randint(0, upper, size=2 * need)  # noqa: NPY002 - SB3's seeded global generator
-            e = np.random.randint(0, self.n_envs, size=2 * need)  # noqa: NPY002
+            b = self.rng.integers(0, upper, size=2 * need)
+            e = self.rng.integers(0, self.n_envs, size=2 * need)
             keep = self.ready[b, e]
             rows.append(b[keep][:need])
             cols.append(e[keep][:need])

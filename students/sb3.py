@@ -291,7 +291,8 @@ class MaskedRolloutBuffer(RolloutBuffer):
     during the rollout by the student's callback. GAE advantages and returns are still computed
     over every transition (the scores of no-gradient levels need them); :meth:`get` then
     shuffles and batches the trainable transitions only, so the policy and value losses never
-    see the others.
+    see the others, with its own generator (extra parameter ``seed``). A rollout with every
+    transition trainable is batched by SB3's own ``get``.
     """
 
     _tensor_names: ClassVar[tuple[str, ...]] = (
@@ -302,6 +303,10 @@ class MaskedRolloutBuffer(RolloutBuffer):
         "advantages",
         "returns",
     )
+
+    def __init__(self, *args: Any, seed: int | None = None, **kwargs: Any) -> None:
+        self.rng = np.random.default_rng(seed)
+        super().__init__(*args, **kwargs)
 
     def reset(self) -> None:
         super().reset()
@@ -324,8 +329,7 @@ class MaskedRolloutBuffer(RolloutBuffer):
             self.generator_ready = True
         # swap_and_flatten orders transitions env-major: flat index = env * n_steps + step
         keep = np.flatnonzero(self.train_mask.T.reshape(-1))
-        # shuffled as SB3's own get() does: numpy's global generator, which SB3 seeds from the model's seed
-        indices = np.random.permutation(keep)  # noqa: NPY002
+        indices = self.rng.permutation(keep)
         size = indices.size if batch_size is None else batch_size
         for start in range(0, indices.size, size):
             yield self._get_samples(indices[start : start + size])
@@ -663,7 +667,11 @@ class SB3Student(Student):
         return {
             **kwargs,
             "replay_buffer_class": OTReplayBuffer,
-            "replay_buffer_kwargs": {**kwargs.get("replay_buffer_kwargs", {}), "rewarder": self.imitation},
+            "replay_buffer_kwargs": {
+                "seed": self.seed,
+                **kwargs.get("replay_buffer_kwargs", {}),
+                "rewarder": self.imitation,
+            },
         }
 
     def _check_discount_teacher(self) -> None:
@@ -1138,7 +1146,9 @@ class PPOStudent(SB3Student):
     def _algo_kwargs(self) -> dict[str, Any]:
         """Adds :class:`MaskedRolloutBuffer`, so that lessons with ``info["train"] = False`` take no gradient."""
         kwargs = super()._algo_kwargs()
-        kwargs.setdefault("rollout_buffer_class", MaskedRolloutBuffer)
+        if "rollout_buffer_class" not in kwargs:
+            kwargs["rollout_buffer_class"] = MaskedRolloutBuffer
+            kwargs["rollout_buffer_kwargs"] = {"seed": self.seed, **kwargs.get("rollout_buffer_kwargs", {})}
         return kwargs
 
 
