@@ -46,20 +46,22 @@ def sinkhorn_plan(cost: np.ndarray, epsilon: float = 0.01, n_iter: int = 100) ->
     Solves ``min_P <P, C> - epsilon H(P)`` with ``P 1 = 1/n`` and ``P^T 1 = 1/m``: ``n_iter``
     alternating updates of the dual potentials ``f, g`` with
     ``P = exp((f_i + g_j - C_ij) / epsilon)``, as ``ot.sinkhorn`` does with scaling vectors.
+    ``cost`` is ``(n, m)``, or ``(..., n, m)`` for a batch of problems of one size.
     """
-    n, m = cost.shape
+    n, m = cost.shape[-2:]
     log_a, log_b = -math.log(n), -math.log(m)
-    f = np.zeros(n)
-    g = np.zeros(m)
+    scaled = cost / epsilon
+    f = np.zeros((*cost.shape[:-1], 1))  # f / epsilon, as a column
+    g = np.zeros((*cost.shape[:-2], 1, m))  # g / epsilon, as a row
     for _ in range(n_iter):
-        f = epsilon * (log_a - _logsumexp((g[None, :] - cost) / epsilon, axis=1))
-        g = epsilon * (log_b - _logsumexp((f[:, None] - cost) / epsilon, axis=0))
-    return np.exp((f[:, None] + g[None, :] - cost) / epsilon)
+        f = log_a - _logsumexp(g - scaled, axis=-1)
+        g = log_b - _logsumexp(f - scaled, axis=-2)
+    return np.exp(f + g - scaled)
 
 
 def _logsumexp(x: np.ndarray, axis: int) -> np.ndarray:
     top = np.max(x, axis=axis, keepdims=True)
-    return np.squeeze(top, axis=axis) + np.log(np.sum(np.exp(x - top), axis=axis))
+    return top + np.log(np.sum(np.exp(x - top), axis=axis, keepdims=True))
 
 
 class OTRewarder:
@@ -108,6 +110,9 @@ class OTRewarder:
         if auto_scale_factor is not None and not auto_scale_factor > 0:
             raise ValueError(f"auto_scale_factor: expected a positive number or None, got {auto_scale_factor!r}")
         self.cost = cost
+        self._groups: dict[int, list[int]] = {}
+        for k, d in enumerate(self.demos):
+            self._groups.setdefault(int(d.shape[0]), []).append(k)
         self.epsilon = float(epsilon)
         self.n_iter = n_iter
         self.auto_scale_factor = auto_scale_factor
@@ -124,12 +129,13 @@ class OTRewarder:
         if x.ndim != 2 or x.shape[1] != self.obs_dim or x.shape[0] < 1:
             raise ValueError(f"observations: expected a (T, {self.obs_dim}) array, got shape {x.shape}")
         best: tuple[float, np.ndarray, int] | None = None
-        for k, demo in enumerate(self.demos):
-            c = cost_matrix(x, demo, self.cost)
-            rewards = -np.sum(sinkhorn_plan(c, self.epsilon, self.n_iter) * c, axis=1)
-            total = float(rewards.sum())
-            if best is None or total > best[0]:
-                best = (total, rewards, k)
+        for members in self._groups.values():  # one batched Sinkhorn per demonstration length
+            c = np.stack([cost_matrix(x, self.demos[k], self.cost) for k in members])
+            rewards = -np.sum(sinkhorn_plan(c, self.epsilon, self.n_iter) * c, axis=-1)
+            totals = rewards.sum(axis=1)
+            j = int(np.argmax(totals))
+            if best is None or totals[j] > best[0] or (totals[j] == best[0] and members[j] < best[2]):
+                best = (float(totals[j]), rewards[j], members[j])
         assert best is not None
         return best[1], best[2]
 

@@ -62,6 +62,21 @@ def test_rewards_are_minus_the_transported_cost_against_the_closest_demo() -> No
     assert backwards.sum() == pytest.approx(rewards.sum())
 
 
+def test_batched_sinkhorn_over_demos_of_several_lengths_equals_one_at_a_time() -> None:
+    rng = np.random.default_rng(4)
+    d = [rng.normal(size=(t, 4)) for t in (12, 15, 12, 9)]
+    x = rng.normal(size=(10, 4))
+    ot = OTRewarder(d, cost="euclidean")
+    rewards, k = ot.unscaled(x)
+    singles = []
+    for demo in d:
+        c = cost_matrix(x, demo, "euclidean")
+        singles.append(-(sinkhorn_plan(c) * c).sum(axis=1))
+    best = int(np.argmax([r.sum() for r in singles]))
+    assert k == best
+    np.testing.assert_allclose(rewards, singles[best], rtol=1e-10)
+
+
 def test_the_first_episode_sets_the_scale_so_that_it_sums_to_minus_ten() -> None:
     d = demos()
     ot = OTRewarder(d)
