@@ -45,3 +45,9 @@ _register_all()
 CARTPOLE_ID = f"{NAMESPACE}/ParametricCartPole-v0"
 if CARTPOLE_ID not in registry:
     register(id=CARTPOLE_ID, entry_point="environments.parametric_cartpole:ParametricCartPole", max_episode_steps=500)
+
+# Waypoints: a point mass visiting three waypoints in order, with a scripted expert (the ADS and
+# OT-imitation benchmark env); 100 steps per episode.
+WAYPOINTS_ID = f"{NAMESPACE}/Waypoints-v0"
+if WAYPOINTS_ID not in registry:
+    register(id=WAYPOINTS_ID, entry_point="environments.waypoints:Waypoints", max_episode_steps=100)
