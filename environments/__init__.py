@@ -9,6 +9,9 @@ points, so that Box2D and the environment modules are only imported when an envi
   ``"quadruped"``), ``max_stump_height`` (default 3), ``task_in_obs``, ``render_mode``;
   episodes of at most 2000 steps.
 
+Also registered: ``autocurriculum/ParametricCartPole-v0`` (:data:`CARTPOLE_ID`) and
+``autocurriculum/Waypoints-v0`` (:data:`WAYPOINTS_ID`), see below.
+
 >>> import gymnasium as gym
 >>> import environments
 >>> env = gym.make("autocurriculum/StumpTracks-v0", body="short")
