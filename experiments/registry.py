@@ -318,6 +318,8 @@ def _sb3_student(kind: str) -> Callable[[dict[str, Any], EnvironmentConfig | Non
         cls = PPOStudent if kind == "ppo" else SACStudent
         if params.get("discount_teacher") is not None:
             params["discount_teacher"] = _discount_teacher(params["discount_teacher"], seed)
+        if params.get("imitation") is not None:
+            params["imitation"] = _imitation(params["imitation"])
         return cls(environment.id, env_kwargs=environment.kwargs, test_tasks=test_set, seed=seed, **params)
 
     return build
@@ -343,6 +345,27 @@ def _discount_teacher(value: Any, seed: int) -> Teacher:
     return build_teacher(ComponentConfig(name=value["name"], params=dict(params)), discount_space(), teacher_seed, path)
 
 
+def _imitation(value: Any) -> Any:
+    """``student.params.imitation``: the keyword arguments of ``students.imitation.OTRewarder``."""
+    from students.imitation import OTRewarder
+
+    path = "student.params.imitation"
+    if not isinstance(value, dict) or "demos" not in value:
+        raise ConfigError(
+            f"{path}: expected a mapping with 'demos' (an .npz path) and OTRewarder options, got {value!r}"
+        )
+    allowed = [p for p in inspect.signature(OTRewarder).parameters if p != "self"]
+    for key in value:
+        if key not in allowed:
+            raise ConfigError(
+                f"{path}.{key}: unknown parameter of OTRewarder{suggest(key, allowed)}; allowed: {allowed}"
+            )
+    try:
+        return OTRewarder(**value)
+    except (ValueError, TypeError, OSError) as e:
+        raise ConfigError(f"{path}: {e}") from None
+
+
 def _sb3_params(
     n_envs: int = 4,
     vec_env: str | None = None,
@@ -356,10 +379,12 @@ def _sb3_params(
     discount_teacher: dict[str, Any] | None = None,
     discount_every: int | None = None,
     discount_tasks: list[Any] | None = None,
+    imitation: dict[str, Any] | None = None,
 ) -> None:
     """See students.sb3.SB3Student (environment, test set, seed and budget come from the file).
 
-    ``discount_teacher`` is a teacher mapping (``{name: ads, params: {demos: ./demos.npz}}``).
+    ``discount_teacher`` is a teacher mapping (``{name: ads, params: {demos: ./demos.npz}}``);
+    ``imitation`` holds the options of ``students.imitation.OTRewarder`` (``{demos: ./demos.npz}``).
     """
 
 

@@ -25,6 +25,7 @@ Use it through ``SACStudent(imitation=OTRewarder(demos))``.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -85,7 +86,7 @@ class OTRewarder:
 
     def __init__(
         self,
-        demos: Sequence[np.ndarray] | str,
+        demos: Sequence[np.ndarray] | str | os.PathLike[str],
         *,
         cost: str = "cosine",
         epsilon: float = 0.01,
@@ -93,7 +94,7 @@ class OTRewarder:
         auto_scale_factor: float | None = 10.0,
         scale: float = 1.0,
     ) -> None:
-        if isinstance(demos, str):
+        if isinstance(demos, (str, os.PathLike)):
             with np.load(demos, allow_pickle=False) as data:
                 demos = [data[name] for name in data.files]
         self.demos = [np.asarray(d, dtype=np.float64) for d in demos]

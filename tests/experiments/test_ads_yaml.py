@@ -1,74 +1,64 @@
-"""A PPO run whose discount is scheduled by ADS, from a YAML file with demonstrations next to it."""
+"""Imitation from observation with ADS from a YAML file whose demonstrations lie beside it."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import gymnasium as gym
 import numpy as np
 import pytest
 import yaml
 
 import environments
+from environments.waypoints import expert_demonstrations
 from experiments.config import ConfigError, load_config
 from experiments.runner import run_experiment
 
-TASK = [0.5, 0.1, 9.8]
+TASK = [0.6, 2.0]
 
 
-def write_demos(path: Path, n: int = 3, steps: int = 30) -> None:
-    demos = []
-    for seed in range(n):
-        env = gym.make(environments.CARTPOLE_ID)
-        obs, _ = env.reset(seed=seed, options={"task": TASK})
-        seq = []
-        for _ in range(steps):
-            seq.append(obs)
-            obs, *_ = env.step(int(3.0 * obs[2] + obs[3] > 0))  # a hand-written balancing controller
-        demos.append(np.array(seq))
-        env.close()
-    np.savez(path, *demos)
-
-
-def experiment(tmp_path: Path, discount_teacher: object) -> dict:
+def experiment(tmp_path: Path, student_params: dict) -> dict:
     return {
         "name": "ads_yaml",
-        "teacher": {"name": "random"},
+        "teacher": {"name": "random", "params": {"initial_mean": TASK, "initial_std": 0.0}},
         "student": {
-            "name": "ppo",
+            "name": "sac",
             "params": {
-                "n_envs": 2,
+                "n_envs": 1,
                 "vec_env": "dummy",
                 "n_eval_envs": 2,
-                "algo_kwargs": {"n_steps": 64, "batch_size": 64, "n_epochs": 1},
-                "discount_teacher": discount_teacher,
-                "discount_every": 128,
+                "algo_kwargs": {"learning_starts": 50, "batch_size": 32, "buffer_size": 2000},
+                "discount_every": 200,
                 "discount_tasks": [TASK, TASK],
+                **student_params,
             },
         },
-        "environment": {"id": environments.CARTPOLE_ID},
-        "budget": 384,
-        "evaluation": {"every": 384, "test_set": [TASK]},
+        "environment": {"id": environments.WAYPOINTS_ID},
+        "budget": 400,
+        "evaluation": {"every": 400, "test_set": [TASK]},
         "seeds": [0],
         "output_dir": str(tmp_path / "runs"),
-        "logging": {"progress_bar": False, "scalars_every": 128},
+        "logging": {"progress_bar": False, "scalars_every": 100},
     }
 
 
-def test_ads_from_yaml_with_demos_relative_to_the_file(tmp_path: Path) -> None:
+def test_ads_and_ot_imitation_from_yaml_with_demos_relative_to_the_file(tmp_path: Path) -> None:
     (tmp_path / "data").mkdir()
-    write_demos(tmp_path / "data" / "demos.npz")
+    np.savez(tmp_path / "data" / "demos.npz", *expert_demonstrations(TASK, 3))
     config_dir = tmp_path / "configs"
     config_dir.mkdir()
     path = config_dir / "ads.yaml"
-    ads = {"name": "ads", "params": {"demos": "../data/demos.npz", "horizon": 25}}
-    path.write_text(yaml.safe_dump(experiment(tmp_path, ads)))
+    params = {
+        "discount_teacher": {"name": "ads", "params": {"demos": "../data/demos.npz"}},
+        "imitation": {"demos": "../data/demos.npz"},
+    }
+    path.write_text(yaml.safe_dump(experiment(tmp_path, params)))
 
     config = load_config(path)
     demos = config.student.params["discount_teacher"]["params"]["demos"]
     assert Path(demos) == (tmp_path / "data" / "demos.npz").resolve()  # absolute in run.yaml, for resume
+    assert config.student.params["imitation"]["demos"] == demos
     (summary,) = run_experiment(config, progress_bar=False)
-    assert summary["progress"] >= 384
+    assert summary["progress"] >= 400
     run_dir = config.runs()[0].run_dir
     assert str(Path(demos)) in (run_dir / "run.yaml").read_text()
 
@@ -78,14 +68,27 @@ def test_ads_from_yaml_with_demos_relative_to_the_file(tmp_path: Path) -> None:
     acc.Reload()
     progress = [e.value for e in acc.Scalars("student/discount/progress")]
     gamma = [e.value for e in acc.Scalars("student/gamma")]
-    assert progress[0] >= 5 and progress == sorted(progress)  # k starts at int(0.2 * 25) and never falls
+    assert progress[0] >= 20 and progress == sorted(progress)  # k starts at int(0.2 * 100) and never falls
     assert gamma[-1] == pytest.approx(0.2 ** (1 / progress[-1]), rel=1e-5)
+    assert acc.Scalars("student/imitation/episodes")[-1].value >= 3
 
 
-def test_a_bad_discount_teacher_names_its_key(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        (
+            {"discount_teacher": {"name": "adz"}},
+            r"student.params.discount_teacher.name: unknown teacher 'adz' \(did you mean 'ads'\?\)",
+        ),
+        (
+            {"imitation": {"demos": "x.npz", "epsilom": 0.1}},
+            r"student.params.imitation.epsilom: unknown parameter of OTRewarder \(did you mean 'epsilon'\?\)",
+        ),
+        ({"imitation": {"demos": "/nonexistent/demos.npz"}}, r"student.params.imitation: .*nonexistent"),
+    ],
+)
+def test_bad_imitation_settings_name_their_key(tmp_path: Path, params: dict, message: str) -> None:
     path = tmp_path / "bad.yaml"
-    path.write_text(yaml.safe_dump(experiment(tmp_path, {"name": "adz"})))
-    with pytest.raises(
-        ConfigError, match=r"student.params.discount_teacher.name: unknown teacher 'adz' \(did you mean 'ads'\?\)"
-    ):
+    path.write_text(yaml.safe_dump(experiment(tmp_path, params)))
+    with pytest.raises(ConfigError, match=message):
         run_experiment(load_config(path), progress_bar=False)
