@@ -36,7 +36,7 @@ from stable_baselines3.common.buffers import ReplayBuffer
 from stable_baselines3.common.type_aliases import ReplayBufferSamples
 from stable_baselines3.common.vec_env import VecNormalize
 
-from teachers.ads import cost_matrix
+from teachers.ads import cost_matrix, load_demonstrations
 
 __all__ = ["OTSAC", "OTReplayBuffer", "OTRewarder", "sinkhorn_plan"]
 
@@ -94,15 +94,7 @@ class OTRewarder:
         auto_scale_factor: float | None = 10.0,
         scale: float = 1.0,
     ) -> None:
-        if isinstance(demos, (str, os.PathLike)):
-            with np.load(demos, allow_pickle=False) as data:
-                demos = [data[name] for name in data.files]
-        self.demos = [np.asarray(d, dtype=np.float64) for d in demos]
-        if not self.demos or any(d.ndim != 2 or d.shape[0] < 1 for d in self.demos):
-            shapes = [np.shape(d) for d in self.demos]
-            raise ValueError(f"demos: expected at least one (T, obs_dim) array, got shapes {shapes}")
-        if len({d.shape[1] for d in self.demos}) != 1:
-            raise ValueError(f"demos: observation sizes differ: {[d.shape[1] for d in self.demos]}")
+        self.demos = load_demonstrations(demos, "demos")
         cost_matrix(self.demos[0][:1], self.demos[0][:1], cost)  # validates the name
         if not (isinstance(epsilon, (int, float)) and epsilon > 0):
             raise ValueError(f"epsilon: expected a positive number, got {epsilon!r}")

@@ -63,6 +63,7 @@ __all__ = [
     "COSTS",
     "cost_matrix",
     "discount_space",
+    "load_demonstrations",
     "longest_increasing_subsequence",
     "match_scores",
     "prefix_argmin",
@@ -120,6 +121,43 @@ def match_scores(prefix: np.ndarray, ks: Sequence[int]) -> np.ndarray:
     """
     n = prefix.shape[0]
     return np.array([longest_increasing_subsequence(prefix[: min(k, n), k - 1]) for k in ks], dtype=np.float64)
+
+
+def load_demonstrations(
+    demos: Sequence[np.ndarray] | np.ndarray | str | os.PathLike[str], what: str, minimum: int = 1
+) -> list[np.ndarray]:
+    """Observation sequences as float arrays ``(T, obs_dim)``: from arrays, or an ``.npz`` path.
+
+    An ``.npz`` file holds one array per demonstration (``numpy.savez(path, *demos)``), read in
+    the order saved. Errors name ``what`` (the parameter) and the offending demonstration.
+    """
+    if isinstance(demos, (str, os.PathLike)):
+        path = Path(demos)
+        if not path.is_file():
+            raise ValueError(f"{what}: no such file {str(path)!r}; expected an .npz file of demonstrations")
+        with np.load(path, allow_pickle=False) as data:
+            if not hasattr(data, "files"):
+                raise ValueError(f"{what}: {str(path)!r} is not an .npz file (one array per demonstration)")
+            demos = [data[name] for name in data.files]
+    if isinstance(demos, np.ndarray) and demos.ndim == 3:
+        demos = list(demos)
+    if not isinstance(demos, Sequence) or isinstance(demos, (str, bytes)) or len(demos) < minimum:
+        raise ValueError(
+            f"{what}: expected at least {minimum} demonstration(s) ((T, obs_dim) arrays) or an .npz path, got {demos!r}"
+        )
+    out: list[np.ndarray] = []
+    for i, d in enumerate(demos):
+        arr = np.asarray(d, dtype=np.float64)
+        if arr.ndim != 2 or arr.shape[0] < 1 or arr.shape[1] < 1:
+            raise ValueError(f"{what}[{i}]: expected a (T, obs_dim) array, got shape {arr.shape}")
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{what}[{i}]: contains non-finite values")
+        if out and arr.shape[1] != out[0].shape[1]:
+            raise ValueError(
+                f"{what}[{i}]: observation size {arr.shape[1]} differs from the first one's {out[0].shape[1]}"
+            )
+        out.append(arr)
+    return out
 
 
 class ADS(Teacher):
@@ -185,36 +223,6 @@ class ADS(Teacher):
         self.cost = cost
 
     # ------------------------------------------------------------------ set-up
-    def _load_demos(self) -> list[np.ndarray]:
-        demos: Any = self.demos
-        if isinstance(demos, (str, os.PathLike)):
-            path = Path(demos)
-            if not path.is_file():
-                raise ValueError(f"ADS.demos: no such file {str(path)!r}; expected an .npz file of demonstrations")
-            with np.load(path, allow_pickle=False) as data:
-                if not hasattr(data, "files"):
-                    raise ValueError(f"ADS.demos: {str(path)!r} is not an .npz file (one array per demonstration)")
-                demos = [data[name] for name in data.files]
-        if isinstance(demos, np.ndarray) and demos.ndim == 3:
-            demos = list(demos)
-        if not isinstance(demos, Sequence) or isinstance(demos, (str, bytes)) or len(demos) < 2:
-            raise ValueError(
-                f"ADS.demos: expected at least two demonstrations ((T, obs_dim) arrays) or an .npz path, got {demos!r}"
-            )
-        out = []
-        for i, d in enumerate(demos):
-            arr = np.asarray(d, dtype=np.float64)
-            if arr.ndim != 2 or arr.shape[0] < 1 or arr.shape[1] < 1:
-                raise ValueError(f"ADS.demos[{i}]: expected a (T, obs_dim) array, got shape {arr.shape}")
-            if not np.all(np.isfinite(arr)):
-                raise ValueError(f"ADS.demos[{i}]: contains non-finite values")
-            if out and arr.shape[1] != out[0].shape[1]:
-                raise ValueError(
-                    f"ADS.demos[{i}]: observation size {arr.shape[1]} differs from demos[0]'s {out[0].shape[1]}"
-                )
-            out.append(arr)
-        return out
-
     def _validate_params(self) -> None:
         if not is_number(self.alpha) or not 0.0 < self.alpha < 1.0:
             raise ValueError(f"ADS.alpha: expected a number in (0, 1), got {self.alpha!r}")
@@ -236,7 +244,7 @@ class ADS(Teacher):
             raise ValueError(f"ADS.max_progress_delta: expected a positive integer, got {self.max_progress_delta!r}")
         if self.cost not in COSTS:
             raise ValueError(f"ADS.cost: got {self.cost!r}; allowed: {list(COSTS)}")
-        self.demos_ = self._load_demos()
+        self.demos_ = load_demonstrations(self.demos, "ADS.demos", minimum=2)
         shortest = min(d.shape[0] for d in self.demos_)
         h = shortest if self.horizon is None else self.horizon
         if not is_int(h) or not 1 <= h <= shortest:

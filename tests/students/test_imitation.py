@@ -91,7 +91,7 @@ def test_the_first_episode_sets_the_scale_so_that_it_sums_to_minus_ten() -> None
 
 
 def test_bad_rewarder_arguments_name_the_field() -> None:
-    with pytest.raises(ValueError, match="demos: observation sizes differ"):
+    with pytest.raises(ValueError, match=r"demos\[1\]: observation size 4 differs"):
         OTRewarder([np.zeros((3, 2)), np.zeros((3, 4))])
     with pytest.raises(ValueError, match="cost: got 'l2'"):
         OTRewarder(demos(), cost="l2")

@@ -194,7 +194,7 @@ def test_make_teacher_builds_ads_by_name() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"demos": [np.zeros((5, 2))]}, "at least two demonstrations"),
+        ({"demos": [np.zeros((5, 2))]}, r"ADS.demos: expected at least 2 demonstration"),
         ({"demos": [np.zeros(5), np.zeros(5)]}, r"ADS.demos\[0\]: expected a \(T, obs_dim\) array"),
         ({"demos": [np.zeros((5, 2)), np.zeros((5, 3))]}, r"ADS.demos\[1\]: observation size 3"),
         ({"demos": [np.full((5, 2), np.nan), np.zeros((5, 2))]}, "non-finite"),
