@@ -234,7 +234,8 @@ class ADS(Teacher):
         if space.dim != 1 or space.low[0] > self.alpha or space.high[0] < 1.0:  # type: ignore[attr-defined]
             raise ValueError(
                 f"ADS.task_space: expected a 1-D BoxSpace containing [alpha, 1] = [{self.alpha}, 1] "
-                f"(teachers.ads.discount_space()), got {space!r}"
+                f"(teachers.ads.discount_space()), got {space!r}; ADS chooses a discount, not tasks: give it "
+                "to a student as its discount_teacher (YAML: student.params.discount_teacher)"
             )
         for name in ("ref_percentile", "agent_percentile"):
             v = getattr(self, name)
