@@ -157,6 +157,31 @@ def test_an_agent_stuck_after_m_steps_stops_the_schedule_near_m() -> None:
     assert m < stopped < 0.75 * H and t.discount < 0.2 ** (1 / H)
 
 
+def time_stretched(demo: np.ndarray, speed: float) -> np.ndarray:
+    """The same path travelled at ``speed`` times the expert's pace (linear interpolation)."""
+    t = np.minimum(np.arange(len(demo)) * speed, len(demo) - 1)
+    lo = np.floor(t).astype(int)
+    hi = np.minimum(lo + 1, len(demo) - 1)
+    w = (t - lo)[:, None]
+    return demo[lo] * (1 - w) + demo[hi] * w
+
+
+def test_the_recognizer_asks_for_the_expert_pace_not_only_its_path() -> None:
+    # The match is a strictly increasing subsequence: an agent on the expert's path but slower
+    # maps several of its steps to one expert step, so its score falls below 0.9 * ref and the
+    # schedule waits. A slightly slower agent (90 %) still reaches the horizon.
+    demos = line_demos(n=4, horizon=100, noise=0.001)
+    finals = {}
+    for speed in (1.0, 0.9, 0.6):
+        agent = [time_stretched(d, speed) for d in line_demos(n=3, horizon=100, noise=0.001, seed=7)]
+        t = ADS(discount_space(), demos).setup()
+        for _ in range(30):
+            t.update(t.sample(), Feedback(trajectories=agent))
+        finals[speed] = t.progress_
+    assert finals[1.0] == 100 and finals[0.9] == 100
+    assert finals[0.6] < 40
+
+
 def test_updates_follow_the_plainly_written_rule() -> None:
     demos = line_demos(n=3, noise=0.05)
     t = ADS(discount_space(), demos).setup()
