@@ -99,7 +99,7 @@ def run_one(condition: str, seed: int, args: argparse.Namespace) -> dict[str, An
 def summarize(runs: list[dict[str, Any]]) -> str:
     """Markdown: success % and waypoints visited per evaluation step, per condition."""
     steps = sorted({int(h["step"]) for r in runs for h in r["history"]})
-    rows = [["condition", "seeds", *[f"{s / 1000:.0f}k" for s in steps], "final visited", "ADS final k (gamma)"]]
+    rows = [["condition", "seeds", *[f"{s / 1000:g}k" for s in steps], "final visited", "ADS final k (gamma)"]]
     for condition in CONDITIONS:
         rs = [r for r in runs if r["condition"] == condition]
         if not rs:

@@ -16,6 +16,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import copy
 import platform
 import sys
 import time
@@ -62,11 +63,11 @@ def main(argv: list[str] | None = None) -> int:
         episodes = [d + 0.01 * rng.normal(size=d.shape) for d in sequences(args.episodes, h, args.dim, rng)]
         setup_ms = best_of(args.repeats, lambda demos=demos, h=h: ADS(discount_space(), demos, horizon=h).setup())
         teacher = ADS(discount_space(), demos, horizon=h).setup()
-        state = teacher.state_dict()
+        copies = [copy.deepcopy(teacher) for _ in range(args.repeats)]  # each timed update starts at k
 
-        def update(teacher: ADS = teacher, state: dict = state, episodes: list = episodes) -> None:
-            teacher.load_state_dict(state)  # the same progress every time
-            teacher.update(teacher.sample(), Feedback(trajectories=episodes))
+        def update(copies: list = copies, episodes: list = episodes) -> None:
+            t = copies.pop()
+            t.update(t.sample(), Feedback(trajectories=episodes))
 
         update_ms = best_of(args.repeats, update)
         rewarder = OTRewarder(demos)

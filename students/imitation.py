@@ -9,8 +9,8 @@ Learning from Observation with Automatic Discount Scheduling", ICLR 2024; TEACHE
   demonstration ``y_1 .. y_T'``, the cost matrix ``C[i, j] = d(x_i, y_j)`` (cosine distance by
   default, as the reference's ``sinkhorn_cosine``; Euclidean on request) and the entropic
   optimal-transport plan ``P`` between the uniform distributions over both sequences
-  (Sinkhorn, ``epsilon`` 0.01, 100 iterations, here in the log domain so that small
-  ``epsilon`` does not underflow);
+  (Sinkhorn, ``epsilon`` 0.01, 100 iterations; in the log domain where the kernel would
+  underflow);
 * step ``i``'s reward is ``-scale * sum_j P[i, j] C[i, j]``, against the demonstration whose
   total is the highest (the closest one);
 * ``scale`` is set after the first episode so that that episode's rewards sum to about
@@ -41,17 +41,33 @@ from teachers.ads import cost_matrix, load_demonstrations
 __all__ = ["OTSAC", "OTReplayBuffer", "OTRewarder", "sinkhorn_plan"]
 
 
-def sinkhorn_plan(cost: np.ndarray, epsilon: float = 0.01, n_iter: int = 100) -> np.ndarray:
-    """Entropic optimal-transport plan between uniform marginals, by log-domain Sinkhorn.
+def sinkhorn_plan(
+    cost: np.ndarray, epsilon: float = 0.01, n_iter: int = 100, log_domain: bool | None = None
+) -> np.ndarray:
+    """Entropic optimal-transport plan between uniform marginals (Sinkhorn, as ``ot.sinkhorn``).
 
-    Solves ``min_P <P, C> - epsilon H(P)`` with ``P 1 = 1/n`` and ``P^T 1 = 1/m``: ``n_iter``
-    alternating updates of the dual potentials ``f, g`` with
-    ``P = exp((f_i + g_j - C_ij) / epsilon)``, as ``ot.sinkhorn`` does with scaling vectors.
-    ``cost`` is ``(n, m)``, or ``(..., n, m)`` for a batch of problems of one size.
+    Solves ``min_P <P, C> - epsilon H(P)`` with ``P 1 = 1/n`` and ``P^T 1 = 1/m`` by ``n_iter``
+    alternating scalings ``u = a / (K v)``, ``v = b / (K^T u)`` of ``K = exp(-C / epsilon)``,
+    starting from ``v = 1``. When ``K`` would underflow (``C / epsilon`` above 700) or the
+    scalings leave the floating-point range, the same iterations run in the log domain
+    (``f = epsilon log u``, ``g = epsilon log v``), which is exact but slower; ``log_domain``
+    forces one or the other (``None``: automatic). ``cost`` is ``(n, m)``, or ``(..., n, m)``
+    for a batch of problems of one size.
     """
     n, m = cost.shape[-2:]
-    log_a, log_b = -math.log(n), -math.log(m)
     scaled = cost / epsilon
+    if not log_domain and (log_domain is False or float(np.max(scaled)) <= 700.0):
+        k = np.exp(-scaled)
+        kt = np.swapaxes(k, -1, -2)
+        v = np.ones((*cost.shape[:-2], m, 1))
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            for _ in range(n_iter):
+                u = (1.0 / n) / (k @ v)
+                v = (1.0 / m) / (kt @ u)
+            plan = u * k * np.swapaxes(v, -1, -2)
+        if log_domain is False or np.all(np.isfinite(plan)):
+            return plan
+    log_a, log_b = -math.log(n), -math.log(m)
     f = np.zeros((*cost.shape[:-1], 1))  # f / epsilon, as a column
     g = np.zeros((*cost.shape[:-2], 1, m))  # g / epsilon, as a row
     for _ in range(n_iter):

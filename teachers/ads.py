@@ -282,7 +282,8 @@ class ADS(Teacher):
     def _sample(self) -> tuple[Any, str, dict[str, Any]]:
         return np.array([self.discount]), "schedule", {"progress": int(self.progress_)}
 
-    def _prefixes(self, trajectories: Sequence[np.ndarray]) -> list[np.ndarray]:
+    def _prefixes(self, trajectories: Sequence[np.ndarray], steps: int) -> list[np.ndarray]:
+        """Prefix argmins of every (episode, demonstration) pair over their first ``steps`` steps."""
         dim = self.demos_[0].shape[1]
         out = []
         for t, traj in enumerate(trajectories):
@@ -292,12 +293,13 @@ class ADS(Teacher):
                     f"feedback.trajectories[{t}]: expected a (T, {dim}) array of observations (the demos' size), "
                     f"got shape {arr.shape}"
                 )
-            arr = arr[: self.horizon_]
-            out += [prefix_argmin(cost_matrix(arr, d[: self.horizon_], self.cost)) for d in self.demos_]
+            out += [prefix_argmin(cost_matrix(arr[:steps], d[:steps], self.cost)) for d in self.demos_]
         return out
 
     def _update(self, lesson: Lesson, feedback: Feedback) -> None:
-        prefixes = self._prefixes(feedback.trajectories or [])
+        # an update looks at progress k .. k + max_progress_delta only: no step beyond matters
+        steps = min(self.progress_ + int(self.max_progress_delta), self.horizon_)
+        prefixes = self._prefixes(feedback.trajectories or [], steps)
         for _ in range(int(self.max_progress_delta)):
             k = self.progress_
             score = float(np.percentile([match_scores(p, [k])[0] for p in prefixes], self.agent_percentile))

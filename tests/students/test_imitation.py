@@ -29,10 +29,15 @@ def naive_sinkhorn(cost: np.ndarray, epsilon: float, n_iter: int) -> np.ndarray:
     return u[:, None] * k * v[None, :]
 
 
-def test_log_domain_sinkhorn_equals_the_scaling_form_and_survives_small_epsilon() -> None:
+def test_sinkhorn_equals_the_scaling_form_and_survives_small_epsilon() -> None:
     rng = np.random.default_rng(0)
     c = rng.uniform(0.0, 1.0, size=(6, 9))
     np.testing.assert_allclose(sinkhorn_plan(c, 0.2, 100), naive_sinkhorn(c, 0.2, 100), rtol=1e-9, atol=1e-15)
+    cosine = rng.uniform(0.0, 2.0, size=(3, 40, 30))  # the default cost's range at epsilon 0.01, batched
+    np.testing.assert_allclose(
+        sinkhorn_plan(cosine, 0.01, 100), sinkhorn_plan(cosine, 0.01, 100, log_domain=True), rtol=1e-8, atol=1e-300
+    )
+    np.testing.assert_allclose(sinkhorn_plan(cosine[1], 0.01, 100), sinkhorn_plan(cosine, 0.01, 100)[1])
     big = rng.uniform(0.0, 20.0, size=(30, 25))  # exp(-20 / 0.01) underflows in the scaling form
     p = sinkhorn_plan(big, 0.01, 100)
     assert np.all(np.isfinite(p))
