@@ -998,7 +998,9 @@ class SB3Student(Student):
         """Model (weights, optimiser, counters), ``VecNormalize`` statistics, gamma, history.
 
         The teacher's state is not included (the experiment runner saves it); :meth:`save`
-        adds it.
+        adds it. The discount teacher's state and the OT rewarder's scale are. SAC's replay
+        buffer is not (as with SB3's ``model.save``; up to 2M transitions): a restored SAC
+        student refills it from the restart on.
         """
         self._ensure_setup(None)
         buf = io.BytesIO()
