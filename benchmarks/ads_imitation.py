@@ -25,7 +25,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import sys
 import time
@@ -37,6 +36,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import environments  # noqa: E402
+from benchmarks.runs import add_arguments, emit, finished_runs, run_all  # noqa: E402
 from environments.waypoints import expert_demonstrations  # noqa: E402
 from students.imitation import OTRewarder  # noqa: E402
 from students.sb3 import SACStudent  # noqa: E402
@@ -135,33 +135,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--discount-every", type=int, default=2_000)
     parser.add_argument("--task", nargs=2, type=float, default=[0.6, 2.0])
     parser.add_argument("--demos", type=int, default=10)
-    parser.add_argument("--runs-dir", type=Path, default=RUNS_DIR, help="one JSON file per finished run")
-    parser.add_argument("--summarize", action="store_true", help="only print the table of the finished runs")
-    parser.add_argument("--output", type=Path, help="also write the Markdown table to this file")
+    add_arguments(parser, RUNS_DIR)
     args = parser.parse_args(argv)
 
     if not args.summarize:
-        args.runs_dir.mkdir(parents=True, exist_ok=True)
-        for condition in args.conditions:
-            for seed in args.seeds:
-                result = run_one(condition, seed, args)
-                (args.runs_dir / f"{condition}_seed{seed}_{result['steps']}.json").write_text(json.dumps(result))
-                last = result["history"][-1]
-                print(
-                    f"{condition} seed {seed}: {last['success']:.0f}% success, {last['visited']:.2f} visited after "
-                    f"{result['steps']} steps in {result['wall_seconds'] / 60:.1f} min",
-                    flush=True,
-                )
-    runs = [json.loads(p.read_text()) for p in sorted(args.runs_dir.glob("*.json"))]
-    runs = [r for r in runs if r["condition"] in args.conditions]
+
+        def describe(result: dict[str, Any]) -> str:
+            last = result["history"][-1]
+            return (
+                f"{last['success']:.0f}% success, {last['visited']:.2f} visited after {result['steps']} steps "
+                f"in {result['wall_seconds'] / 60:.1f} min"
+            )
+
+        run_all(args.runs_dir, args.conditions, args.seeds, lambda c, s: run_one(c, s, args), describe)
+    runs = finished_runs(args.runs_dir, "condition", args.conditions)
     if not runs:
         print(f"no finished runs in {args.runs_dir}")
         return 1
-    table = summarize(runs)
-    print(table)
-    if args.output:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(table + "\n")
+    emit(summarize(runs), args.output)
     return 0
 
 

@@ -26,6 +26,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.runs import emit  # noqa: E402
 from students.imitation import OTRewarder  # noqa: E402
 from teachers.ads import ADS, discount_space  # noqa: E402
 from teachers.base import Feedback  # noqa: E402
@@ -83,11 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         "OT: Sinkhorn (epsilon 0.01, 100 iterations) against every demonstration. "
         f"Machine: {platform.processor() or platform.machine()}, python {platform.python_version()}."
     )
-    table = "\n".join(lines) + note
-    print(table)
-    if args.output:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(table + "\n")
+    emit("\n".join(lines) + note, args.output)
     return 0
 
 

@@ -38,7 +38,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import sys
 import time
@@ -49,6 +48,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.runs import add_arguments, emit, finished_runs, run_all  # noqa: E402
 from students.sb3 import PPO_BIPEDAL_WALKER, PPOStudent, stump_tracks_test_set  # noqa: E402
 from teachers import ALPGMM, Random, Teacher  # noqa: E402
 from teachers.spaces import BoxSpace  # noqa: E402
@@ -151,34 +151,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n-steps", type=int, default=2048, help="PPO rollout steps per environment copy")
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--n-eval-envs", type=int, default=10)
-    parser.add_argument("--runs-dir", type=Path, default=RUNS_DIR, help="one JSON file per finished run")
-    parser.add_argument("--summarize", action="store_true", help="only print the table of the finished runs")
-    parser.add_argument("--output", type=Path, help="also write the Markdown table to this file")
+    add_arguments(parser, RUNS_DIR)
     args = parser.parse_args(argv)
 
     if not args.summarize:
-        args.runs_dir.mkdir(parents=True, exist_ok=True)
-        for name in args.teachers:
-            for seed in args.seeds:
-                result = run_one(name, seed, args)
-                path = args.runs_dir / f"{name}_seed{seed}_{result['steps']}.json"
-                path.write_text(json.dumps(result, indent=1))
-                last = result["history"][-1]
-                print(
-                    f"{name} seed {seed}: {last['mastered_percent']:.1f}% mastered, mean return "
-                    f"{last['mean_return']:.1f} after {result['steps']} steps in {result['wall_seconds'] / 60:.1f} min",
-                    flush=True,
-                )
-    runs = [json.loads(p.read_text()) for p in sorted(args.runs_dir.glob("*.json"))]
-    runs = [r for r in runs if r["teacher"] in args.teachers]
+
+        def describe(result: dict[str, Any]) -> str:
+            last = result["history"][-1]
+            return (
+                f"{last['mastered_percent']:.1f}% mastered, mean return {last['mean_return']:.1f} after "
+                f"{result['steps']} steps in {result['wall_seconds'] / 60:.1f} min"
+            )
+
+        run_all(args.runs_dir, args.teachers, args.seeds, lambda t, s: run_one(t, s, args), describe)
+    runs = finished_runs(args.runs_dir, "teacher", args.teachers)
     if not runs:
         print(f"no finished runs in {args.runs_dir}")
         return 1
-    table = summarize(runs, args.eval_every)
-    print(table)
-    if args.output:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(table + "\n")
+    emit(summarize(runs, args.eval_every), args.output)
     return 0
 
 
