@@ -4,10 +4,10 @@ Liu et al. (ICLR 2024) show that proxy rewards for the expert's later steps can 
 from learning the earlier ones, and that Automatic Discount Scheduling (ADS) fixes it. Here the
 expert (a scripted controller) visits three waypoints in order on one Waypoints task; the
 learner, SAC, never sees the environment's reward: it gets optimal-transport rewards against 10
-expert observation sequences (:class:`~students.imitation.OTRewarder`). Two conditions:
+expert observation sequences (:class:`~autocurriculum.students.imitation.OTRewarder`). Two conditions:
 
 * ``fixed``: discount 0.99 throughout (the paper's baseline);
-* ``ads``: the discount of :class:`~teachers.ads.ADS` (paper defaults), updated every
+* ``ads``: the discount of :class:`~autocurriculum.teachers.ads.ADS` (paper defaults), updated every
   ``--discount-every`` steps from 10 deterministic episodes.
 
 Printed: the success rate (all three waypoints visited in order) and the mean number visited
@@ -35,12 +35,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import environments  # noqa: E402
+import autocurriculum.environments  # noqa: E402
+from autocurriculum.environments.waypoints import expert_demonstrations  # noqa: E402
+from autocurriculum.students.imitation import OTRewarder  # noqa: E402
+from autocurriculum.students.sb3 import SACStudent  # noqa: E402
+from autocurriculum.teachers import ADS, Random, discount_space  # noqa: E402
 from benchmarks.runs import add_arguments, emit, finished_runs, run_all  # noqa: E402
-from environments.waypoints import expert_demonstrations  # noqa: E402
-from students.imitation import OTRewarder  # noqa: E402
-from students.sb3 import SACStudent  # noqa: E402
-from teachers import ADS, Random, discount_space  # noqa: E402
 
 RUNS_DIR = Path(__file__).resolve().parent / "results" / "ads_imitation_runs"
 CONDITIONS = ("fixed", "ads")
@@ -55,7 +55,7 @@ def run_one(condition: str, seed: int, args: argparse.Namespace) -> dict[str, An
     demos = expert_demonstrations(task, args.demos, seed=1000)
     ads = ADS(discount_space(), demos, seed=seed) if condition == "ads" else None
     student = SACStudent(
-        environments.WAYPOINTS_ID,
+        autocurriculum.environments.WAYPOINTS_ID,
         n_envs=1,
         vec_env="dummy",
         test_tasks=[task] * 10,

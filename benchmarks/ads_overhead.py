@@ -26,10 +26,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from autocurriculum.students.imitation import OTRewarder  # noqa: E402
+from autocurriculum.teachers.ads import ADS, discount_space  # noqa: E402
+from autocurriculum.teachers.base import Feedback  # noqa: E402
 from benchmarks.runs import emit  # noqa: E402
-from students.imitation import OTRewarder  # noqa: E402
-from teachers.ads import ADS, discount_space  # noqa: E402
-from teachers.base import Feedback  # noqa: E402
 
 
 def sequences(n: int, horizon: int, dim: int, rng: np.random.Generator) -> list[np.ndarray]:

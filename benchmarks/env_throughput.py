@@ -35,8 +35,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import environments  # noqa: E402  (registers the autocurriculum ids)
-from environments.stump_tracks import BODIES  # noqa: E402
+import autocurriculum.environments  # noqa: E402  (registers the autocurriculum ids)
+from autocurriculum.environments.stump_tracks import BODIES  # noqa: E402
 
 STUMP_TRACKS_ID = "autocurriculum/StumpTracks-v0"
 GYMNASIUM_WALKER_ID = "BipedalWalker-v3"
@@ -189,17 +189,17 @@ def task_wrapper_section(args: argparse.Namespace) -> str:
 
     One set of ``N_WORKERS`` worker processes per (backend, environment); the plain runs step it
     directly (each copy drawing its own random task per reset, ``set_task(None)``), the teacher
-    runs step it through :class:`~environments.task_wrapper.TaskVectorEnv` /
-    :class:`~environments.task_wrapper.TaskVecEnv` with the teacher updated on every episode.
+    runs step it through :class:`~autocurriculum.environments.task_wrapper.TaskVectorEnv` /
+    :class:`~autocurriculum.environments.task_wrapper.TaskVecEnv` with the teacher updated on every episode.
     Runs are interleaved; the ratio is the median over repeats of wrapped / plain steps/s.
     """
-    from environments.parametric_cartpole import cartpole_task_space
-    from environments.stump_tracks import stump_tracks_task_space
-    from environments.task_wrapper import TaskVecEnv, TaskVectorEnv
-    from teachers import ALPGMM, Random
+    from autocurriculum.environments.parametric_cartpole import cartpole_task_space
+    from autocurriculum.environments.stump_tracks import stump_tracks_task_space
+    from autocurriculum.environments.task_wrapper import TaskVecEnv, TaskVectorEnv
+    from autocurriculum.teachers import ALPGMM, Random
 
     envs = {
-        "ParametricCartPole-v0": (environments.CARTPOLE_ID, cartpole_task_space(), (0.0, 500.0)),
+        "ParametricCartPole-v0": (autocurriculum.environments.CARTPOLE_ID, cartpole_task_space(), (0.0, 500.0)),
         "StumpTracks-v0": (STUMP_TRACKS_ID, stump_tracks_task_space(), (-150.0, 350.0)),
     }
     rows = [
@@ -285,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
 
     header = (
         f"# Environment throughput\n\nPython {platform.python_version()}, gymnasium {gym.__version__}, "
-        f"numpy {np.__version__}, {platform.machine()}; registered ids: {', '.join(environments.ENV_IDS)}\n"
+        f"numpy {np.__version__}, {platform.machine()}; registered ids: {', '.join(autocurriculum.environments.ENV_IDS)}\n"
     )
     text = header + "\n" + "\n".join(SECTIONS[name](args) for name in args.sections)
     print(text)

@@ -25,8 +25,8 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from experiments.config import parse_config  # noqa: E402
-from experiments.runner import run_experiment  # noqa: E402
+from autocurriculum.experiments.config import parse_config  # noqa: E402
+from autocurriculum.experiments.runner import run_experiment  # noqa: E402
 
 
 def variant(data: dict, name: str, out: Path) -> dict:

@@ -1,6 +1,6 @@
 """Regret-based teachers on the unlock grid, fed a *proxy* of regret, against Random and ALP-GMM.
 
-The unlock grid (TEACHERS.md section 12, :mod:`environments.unlock_grid`) has no policy and no
+The unlock grid (TEACHERS.md section 12, :mod:`autocurriculum.environments.unlock_grid`) has no policy and no
 value function, so the learner-side regret scores of PLR (positive value loss, L1 value loss,
 MaxMC) cannot be computed. This benchmark feeds PLR, Robust PLR and ACCEL a stand-in instead,
 computed from the grid's state after the episode::
@@ -32,9 +32,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from environments.unlock_grid import MAX_COMPETENCE, UnlockGrid  # noqa: E402
-from teachers import TEACHERS, Feedback, make_teacher  # noqa: E402
-from teachers.base import Teacher  # noqa: E402
+from autocurriculum.environments.unlock_grid import MAX_COMPETENCE, UnlockGrid  # noqa: E402
+from autocurriculum.teachers import TEACHERS, Feedback, make_teacher  # noqa: E402
+from autocurriculum.teachers.base import Teacher  # noqa: E402
 
 DEFAULT_TEACHERS = ["random", "alp_gmm", "plr:plr", "plr:robust_plr", "plr:accel"]
 

@@ -2,7 +2,7 @@
 
 The TeachMyAgent / teachDeepRL benchmark (Romac et al., ICML 2021; Portelas et al., CoRL 2019):
 a teacher chooses the terrain (``stump_height`` in [0, 3], ``obstacle_spacing`` in [0, 6]) of
-every episode of a PPO walker (:class:`students.sb3.PPOStudent`, Stable-Baselines3); every
+every episode of a PPO walker (:class:`autocurriculum.students.sb3.PPOStudent`, Stable-Baselines3); every
 ``--eval-every`` steps the walker plays the 100 tasks of the 10 x 10 test grid with its
 deterministic policy and a task is mastered when its return exceeds 230. The table gives the
 % mastered (mean and std over seeds) at each evaluation, the final mean test return and the
@@ -48,10 +48,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from autocurriculum.students.sb3 import PPO_BIPEDAL_WALKER, PPOStudent, stump_tracks_test_set  # noqa: E402
+from autocurriculum.teachers import ALPGMM, Random, Teacher  # noqa: E402
+from autocurriculum.teachers.spaces import BoxSpace  # noqa: E402
 from benchmarks.runs import add_arguments, emit, finished_runs, run_all  # noqa: E402
-from students.sb3 import PPO_BIPEDAL_WALKER, PPOStudent, stump_tracks_test_set  # noqa: E402
-from teachers import ALPGMM, Random, Teacher  # noqa: E402
-from teachers.spaces import BoxSpace  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 RUNS_DIR = RESULTS / "stump_tracks_runs"

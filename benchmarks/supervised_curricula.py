@@ -37,10 +37,17 @@ from typing import Any
 import numpy as np
 import torch
 
-from students.datasets import DataSplit, load_digits_split, make_noisy_classification
-from students.difficulty import reference_scores
-from students.supervised import SupervisedStudent, mlp_factory, train
-from teachers import CyclicalCurriculum, FixedExponentialPacing, FullData, PacingCurriculum, SubsetSpace, Teacher
+from autocurriculum.students.datasets import DataSplit, load_digits_split, make_noisy_classification
+from autocurriculum.students.difficulty import reference_scores
+from autocurriculum.students.supervised import SupervisedStudent, mlp_factory, train
+from autocurriculum.teachers import (
+    CyclicalCurriculum,
+    FixedExponentialPacing,
+    FullData,
+    PacingCurriculum,
+    SubsetSpace,
+    Teacher,
+)
 
 METHODS: tuple[str, ...] = (
     "full_data",

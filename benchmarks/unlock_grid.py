@@ -26,8 +26,8 @@ from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from environments.unlock_grid import UnlockGrid, run_teacher  # noqa: E402
-from teachers import TEACHERS, make_teacher  # noqa: E402
+from autocurriculum.environments.unlock_grid import UnlockGrid, run_teacher  # noqa: E402
+from autocurriculum.teachers import TEACHERS, make_teacher  # noqa: E402
 
 
 @dataclass

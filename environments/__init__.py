@@ -3,7 +3,7 @@
 Importing this package registers the gymnasium ids below with lazy ``"module:Class"`` entry
 points, so that Box2D and the environment modules are only imported when an environment is made:
 
-* ``autocurriculum/StumpTracks-v0`` -- :class:`environments.stump_tracks.StumpTracks`, the
+* ``autocurriculum/StumpTracks-v0`` -- :class:`autocurriculum.environments.stump_tracks.StumpTracks`, the
   Stump Tracks BipedalWalker of teachDeepRL (Portelas et al., CoRL 2019) and TeachMyAgent
   (Romac et al., ICML 2021); keyword arguments ``body`` (``"default"``, ``"short"``,
   ``"quadruped"``), ``max_stump_height`` (default 3), ``task_in_obs``, ``render_mode``;
@@ -27,7 +27,7 @@ NAMESPACE = "autocurriculum"
 
 # id -> (entry point, max_episode_steps)
 _ENVS: dict[str, tuple[str, int]] = {
-    f"{NAMESPACE}/StumpTracks-v0": ("environments.stump_tracks:StumpTracks", 2000),
+    f"{NAMESPACE}/StumpTracks-v0": ("autocurriculum.environments.stump_tracks:StumpTracks", 2000),
 }
 
 ENV_IDS: tuple[str, ...] = tuple(_ENVS)
@@ -43,14 +43,14 @@ def _register_all() -> None:
 _register_all()
 
 # The task-wrapper tests' and benchmark's fast env (kept out of ENV_IDS, whose ids take ``body``):
-# :class:`environments.parametric_cartpole.ParametricCartPole`, CartPole with pole length, pole
+# :class:`autocurriculum.environments.parametric_cartpole.ParametricCartPole`, CartPole with pole length, pole
 # mass and gravity as the task; 500 steps per episode as CartPole-v1.
 CARTPOLE_ID = f"{NAMESPACE}/ParametricCartPole-v0"
 if CARTPOLE_ID not in registry:
-    register(id=CARTPOLE_ID, entry_point="environments.parametric_cartpole:ParametricCartPole", max_episode_steps=500)
+    register(id=CARTPOLE_ID, entry_point="autocurriculum.environments.parametric_cartpole:ParametricCartPole", max_episode_steps=500)
 
 # Waypoints: a point mass visiting three waypoints in order, with a scripted expert (the ADS and
 # OT-imitation benchmark env); 100 steps per episode.
 WAYPOINTS_ID = f"{NAMESPACE}/Waypoints-v0"
 if WAYPOINTS_ID not in registry:
-    register(id=WAYPOINTS_ID, entry_point="environments.waypoints:Waypoints", max_episode_steps=100)
+    register(id=WAYPOINTS_ID, entry_point="autocurriculum.environments.waypoints:Waypoints", max_episode_steps=100)

@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 from gymnasium.envs.classic_control.cartpole import CartPoleEnv
 
-from environments.task_env import TaskEnvMixin
-from teachers.spaces import BoxSpace
+from autocurriculum.environments.task_env import TaskEnvMixin
+from autocurriculum.teachers.spaces import BoxSpace
 
 __all__ = ["ParametricCartPole", "cartpole_task_space"]
 

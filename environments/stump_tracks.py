@@ -61,8 +61,8 @@ from gymnasium.envs.box2d.bipedal_walker import (
 )
 from gymnasium.utils import EzPickle
 
-from environments.task_env import TaskEnvMixin
-from teachers.spaces import BoxSpace
+from autocurriculum.environments.task_env import TaskEnvMixin
+from autocurriculum.teachers.spaces import BoxSpace
 
 __all__ = ["BODIES", "StumpTracks", "WalkerBody", "stump_tracks_task_space"]
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from teachers.spaces import BoxSpace
+from autocurriculum.teachers.spaces import BoxSpace
 
 __all__ = ["TaskEnvMixin"]
 
@@ -19,7 +19,7 @@ __all__ = ["TaskEnvMixin"]
 class TaskEnvMixin:
     """``set_task``, ``task`` and the choice of each episode's task, for a ``gymnasium.Env``.
 
-    The environment sets ``task_space`` (a :class:`~teachers.spaces.BoxSpace`) and calls
+    The environment sets ``task_space`` (a :class:`~autocurriculum.teachers.spaces.BoxSpace`) and calls
     :meth:`_init_task` in its constructor and :meth:`_start_task` in ``reset`` after seeding.
     """
 

@@ -1,6 +1,6 @@
 """The task wrapper: any teacher drives any gymnasium environment that accepts a task on reset.
 
-The teacher lives in the main process. The wrapper asks it for a :class:`~teachers.base.Lesson`
+The teacher lives in the main process. The wrapper asks it for a :class:`~autocurriculum.teachers.base.Lesson`
 before each episode starts, sends the lesson's task to the environment copy that will play it,
 adds up the raw rewards of the episode and, when the episode ends, reports
 ``Feedback(episode_return=..., length=..., success=...)`` about *that* lesson with
@@ -18,7 +18,7 @@ Four kinds of environment are supported:
 
 :func:`with_teacher` picks the right one. Inside a vector env the environment copies reset
 themselves (autoreset) with ``reset()`` and no options, so they must keep a task set by a method
-``set_task(task)`` for their next resets (Stump Tracks and :mod:`environments.parametric_cartpole`
+``set_task(task)`` for their next resets (Stump Tracks and :mod:`autocurriculum.environments.parametric_cartpole`
 do; :class:`SetTaskOnReset` adds it to any env that takes ``options={"task": ...}``).
 
 How the next task survives autoreset, and why the wrapper costs little
@@ -59,7 +59,7 @@ Plain gymnasium::
 
 Teachers that need learner-side signals (``requires`` containing ``"score"``, such as PLR) cannot
 be updated by the wrapper: pass ``update_teacher=False`` and report from the learner
-(:mod:`students.sb3` does, once per rollout).
+(:mod:`autocurriculum.students.sb3` does, once per rollout).
 """
 
 from __future__ import annotations
@@ -75,8 +75,8 @@ from gymnasium.vector import AsyncVectorEnv, AutoresetMode, SyncVectorEnv, Vecto
 from stable_baselines3.common.vec_env import SubprocVecEnv, VecEnv, VecEnvWrapper, VecNormalize
 from stable_baselines3.common.vec_env.base_vec_env import VecEnvStepReturn
 
-from teachers.base import Feedback, Lesson
-from teachers.spaces import TaskSpace
+from autocurriculum.teachers.base import Feedback, Lesson
+from autocurriculum.teachers.spaces import TaskSpace
 
 __all__ = [
     "EpisodeOutcome",
@@ -130,7 +130,7 @@ class EpisodeOutcome:
     success: bool | None = None
 
     def feedback(self) -> Feedback:
-        """The :class:`~teachers.base.Feedback` reported to the teacher."""
+        """The :class:`~autocurriculum.teachers.base.Feedback` reported to the teacher."""
         return Feedback(episode_return=self.episode_return, length=self.length, success=self.success)
 
 
@@ -181,7 +181,7 @@ class FixedLessons:
 def _check_source(teacher: Any, update_teacher: bool) -> None:
     if not isinstance(teacher, LessonSource):
         raise TypeError(
-            f"teacher: expected a teachers.Teacher (or an object with sample(), update(), requires and "
+            f"teacher: expected a autocurriculum.teachers.Teacher (or an object with sample(), update(), requires and "
             f"task_space), got {type(teacher).__name__}"
         )
     if not isinstance(update_teacher, bool):
@@ -191,7 +191,7 @@ def _check_source(teacher: Any, update_teacher: bool) -> None:
         raise ValueError(
             f"teacher: {type(teacher).__name__} requires {extra}, which the task wrapper cannot compute "
             f"from the environment (it reports {sorted(WRAPPER_FIELDS)}); pass update_teacher=False and "
-            "report from the learner (students.sb3.PPOStudent computes regret scores)"
+            "report from the learner (autocurriculum.students.sb3.PPOStudent computes regret scores)"
         )
 
 
@@ -295,7 +295,7 @@ class _Tracker:
             raise RuntimeError(
                 f"environment {i} reset with task {reported!r}, but the wrapper assigned lesson "
                 f"{self.current[i].id} with task {expected!r}: the environment must keep the task given by "
-                "set_task(task) for its next resets (see environments.task_wrapper.SetTaskOnReset)"
+                "set_task(task) for its next resets (see autocurriculum.environments.task_wrapper.SetTaskOnReset)"
             )
 
 
@@ -342,7 +342,7 @@ class TaskWrapper(gym.Wrapper):
     env:
         An environment that accepts ``reset(options={"task": task})``.
     teacher:
-        A :class:`~teachers.base.Teacher` whose task space the environment accepts.
+        A :class:`~autocurriculum.teachers.base.Teacher` whose task space the environment accepts.
     update_teacher:
         Report ``Feedback(episode_return, length, success)`` to the teacher at the end of every
         episode (default ``True``). ``False`` for teachers that need learner-side signals.
@@ -515,7 +515,7 @@ class TaskVectorEnv(_TrackerViews, VectorWrapper):
                 index, exctype, value, _trace = base.error_queue.get()
                 raise RuntimeError(
                     f"environment {index}: set_task failed with {exctype.__name__}: {value} (the copies of the "
-                    "vector env need a set_task(task) method; wrap them in environments.task_wrapper.SetTaskOnReset)"
+                    "vector env need a set_task(task) method; wrap them in autocurriculum.environments.task_wrapper.SetTaskOnReset)"
                 )
 
     # ------------------------------------------------------------------ gymnasium API
@@ -607,7 +607,7 @@ def _set_task_in_process(env: gym.Env, task: Any, i: int) -> None:
     except AttributeError:
         raise TypeError(
             f"environment {i} ({env}) has no set_task(task) method; wrap it in "
-            "environments.task_wrapper.SetTaskOnReset inside the vector env's factory"
+            "autocurriculum.environments.task_wrapper.SetTaskOnReset inside the vector env's factory"
         ) from None
     setter(task)
 
@@ -678,7 +678,7 @@ class TaskVecEnv(_TrackerViews, VecEnvWrapper):
         if not self.venv.has_attr("set_task"):
             raise TypeError(
                 "venv: its environments have no set_task(task) method; wrap each one in "
-                "environments.task_wrapper.SetTaskOnReset inside the env factory"
+                "autocurriculum.environments.task_wrapper.SetTaskOnReset inside the env factory"
             )
         tr = self._tracker
         tr.start()

@@ -26,9 +26,9 @@ from typing import Any
 
 import numpy as np
 
-from teachers.base import Teacher
-from teachers.spaces import BoxSpace
-from teachers.validation import is_int
+from autocurriculum.teachers.base import Teacher
+from autocurriculum.teachers.spaces import BoxSpace
+from autocurriculum.teachers.validation import is_int
 
 __all__ = ["GridRun", "UnlockGrid", "run_teacher"]
 

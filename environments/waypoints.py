@@ -32,8 +32,8 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from environments.task_env import TaskEnvMixin
-from teachers.spaces import BoxSpace
+from autocurriculum.environments.task_env import TaskEnvMixin
+from autocurriculum.teachers.spaces import BoxSpace
 
 __all__ = ["Waypoints", "expert_action", "expert_demonstrations", "waypoints_task_space"]
 

@@ -15,14 +15,22 @@ from __future__ import annotations
 import argparse
 import inspect
 import sys
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from experiments.config import ConfigError, load_config
-from experiments.registry import environment_ids, student_factories, teacher_classes
-from experiments.report import build_report
-from experiments.runner import RunDirectoryExists, resume_run, run_experiment
+from autocurriculum.experiments.config import ConfigError, load_config
+from autocurriculum.experiments.registry import environment_ids, student_factories, teacher_classes
+from autocurriculum.experiments.report import build_report
+from autocurriculum.experiments.runner import RunDirectoryExists, resume_run, run_experiment
 
 CONFIG_DIR = Path(__file__).resolve().parent / "configs"
+
+
+def _version() -> str:
+    try:
+        return version("autocurriculum")
+    except PackageNotFoundError:
+        return "0+unknown (not installed)"
 
 
 def _print_summaries(summaries: list[dict]) -> None:
@@ -117,6 +125,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="autocurriculum", description="Automatic curriculum learning experiments.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run every teacher and seed of an experiment file")

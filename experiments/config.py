@@ -34,7 +34,7 @@ from typing import Any
 
 import yaml
 
-from teachers.validation import is_int
+from autocurriculum.teachers.validation import is_int
 
 __all__ = [
     "CheckpointConfig",

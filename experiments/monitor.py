@@ -25,11 +25,11 @@ from typing import Any
 import numpy as np
 import yaml
 
-from experiments.config import LoggingConfig
-from experiments.plots import task_space_image
-from students.base import EpisodeRecord
-from teachers.base import Teacher
-from teachers.spaces import BoxSpace, DiscreteSpace
+from autocurriculum.experiments.config import LoggingConfig
+from autocurriculum.experiments.plots import task_space_image
+from autocurriculum.students.base import EpisodeRecord
+from autocurriculum.teachers.base import Teacher
+from autocurriculum.teachers.spaces import BoxSpace, DiscreteSpace
 
 __all__ = ["RunMonitor"]
 

@@ -1,6 +1,6 @@
 """The plugin registry: teachers, students and environments by name.
 
-Built-in teachers come from :data:`teachers.TEACHERS`; built-in students are registered below.
+Built-in teachers come from :data:`autocurriculum.teachers.TEACHERS`; built-in students are registered below.
 Third-party packages add their own through entry points declared in their packaging::
 
     [options.entry_points]
@@ -25,12 +25,12 @@ from typing import Any
 
 import numpy as np
 
-from experiments.config import ComponentConfig, ConfigError, EnvironmentConfig, EvaluationConfig
-from students.base import Student
-from teachers import TEACHERS
-from teachers.base import Teacher
-from teachers.registry import suggest
-from teachers.spaces import TaskSpace
+from autocurriculum.experiments.config import ComponentConfig, ConfigError, EnvironmentConfig, EvaluationConfig
+from autocurriculum.students.base import Student
+from autocurriculum.teachers import TEACHERS
+from autocurriculum.teachers.base import Teacher
+from autocurriculum.teachers.registry import suggest
+from autocurriculum.teachers.spaces import TaskSpace
 
 __all__ = [
     "STUDENTS",
@@ -51,7 +51,7 @@ GROUP_ENVIRONMENTS = "autocurriculum.environments"
 
 @dataclass
 class StudentFactory:
-    """Builds a :class:`~students.base.Student` from an experiment's settings.
+    """Builds a :class:`~autocurriculum.students.base.Student` from an experiment's settings.
 
     ``build(params, environment, evaluation, seed)``; ``params_of`` documents the parameters
     for ``autocurriculum list``.
@@ -103,7 +103,7 @@ def teacher_classes() -> dict[str, tuple[type[Teacher], str]]:
     out: dict[str, tuple[type[Teacher], str]] = {name: (cls, "built-in") for name, cls in TEACHERS.items()}
     for name, obj in _load_entry_points(GROUP_TEACHERS).items():
         if not (isinstance(obj, type) and issubclass(obj, Teacher)):
-            raise ImportError(f"plugin teacher {name!r} is {obj!r}, not a teachers.Teacher subclass")
+            raise ImportError(f"plugin teacher {name!r} is {obj!r}, not a autocurriculum.teachers.Teacher subclass")
         if name in out:
             raise ImportError(
                 f"plugin teacher {name!r} ({obj.__module__}) clashes with an existing teacher of that name"
@@ -138,7 +138,7 @@ def environment_ids() -> list[str]:
     """Gymnasium ids of the project's namespace and those registered by plugin environment packages."""
     import gymnasium
 
-    import environments  # noqa: F401 - registers the built-in ids
+    import autocurriculum.environments  # noqa: F401 - registers the built-in ids
 
     before = set(gymnasium.registry)
     _load_entry_points(GROUP_ENVIRONMENTS)
@@ -168,7 +168,7 @@ def build_teacher(
     if ":" in cfg.name:
         cls = _import_object(cfg.name, f"{path}.name")
         if not (isinstance(cls, type) and issubclass(cls, Teacher)):
-            raise ConfigError(f"{path}.name: {cfg.name!r} is {cls!r}, not a teachers.Teacher subclass")
+            raise ConfigError(f"{path}.name: {cfg.name!r} is {cls!r}, not a autocurriculum.teachers.Teacher subclass")
     else:
         classes = teacher_classes()
         if cfg.name not in classes:
@@ -241,7 +241,7 @@ def build_student(
 def _unlock_grid(
     params: dict[str, Any], environment: EnvironmentConfig | None, evaluation: EvaluationConfig, seed: int
 ) -> Student:
-    from students.simulated import UnlockGridStudent
+    from autocurriculum.students.simulated import UnlockGridStudent
 
     if environment is not None:
         raise ConfigError(
@@ -260,7 +260,7 @@ register_student("unlock_grid", StudentFactory(build=_unlock_grid, params_of=_un
 def _classification(
     params: dict[str, Any], environment: EnvironmentConfig | None, evaluation: EvaluationConfig, seed: int
 ) -> Student:
-    from students.classification import ClassificationStudent
+    from autocurriculum.students.classification import ClassificationStudent
 
     if environment is not None:
         raise ConfigError(
@@ -282,7 +282,7 @@ def _classification_params(
     scoring: str = "reference",
     reference_epochs: int = 30,
 ) -> None:
-    """See students.classification.ClassificationStudent."""
+    """See autocurriculum.students.classification.ClassificationStudent."""
 
 
 register_student(
@@ -297,7 +297,7 @@ def _sb3_student(kind: str) -> Callable[[dict[str, Any], EnvironmentConfig | Non
     def build(
         params: dict[str, Any], environment: EnvironmentConfig | None, evaluation: EvaluationConfig, seed: int
     ) -> Student:
-        from students.sb3 import PPOStudent, SACStudent
+        from autocurriculum.students.sb3 import PPOStudent, SACStudent
 
         if environment is None:
             raise ConfigError(f"environment: the {kind} student needs an 'environment' section with a gymnasium id")
@@ -327,7 +327,7 @@ def _sb3_student(kind: str) -> Callable[[dict[str, Any], EnvironmentConfig | Non
 
 def _discount_teacher(value: Any, seed: int) -> Teacher:
     """``student.params.discount_teacher``: ``{name: ads, params: {...}}`` over ``gamma`` in [0, 1]."""
-    from teachers.ads import discount_space
+    from autocurriculum.teachers.ads import discount_space
 
     path = "student.params.discount_teacher"
     if isinstance(value, str):
@@ -346,8 +346,8 @@ def _discount_teacher(value: Any, seed: int) -> Teacher:
 
 
 def _imitation(value: Any) -> Any:
-    """``student.params.imitation``: the keyword arguments of ``students.imitation.OTRewarder``."""
-    from students.imitation import OTRewarder
+    """``student.params.imitation``: the keyword arguments of ``autocurriculum.students.imitation.OTRewarder``."""
+    from autocurriculum.students.imitation import OTRewarder
 
     path = "student.params.imitation"
     if not isinstance(value, dict) or "demos" not in value:
@@ -381,10 +381,10 @@ def _sb3_params(
     discount_tasks: list[Any] | None = None,
     imitation: dict[str, Any] | None = None,
 ) -> None:
-    """See students.sb3.SB3Student (environment, test set, seed and budget come from the file).
+    """See autocurriculum.students.sb3.SB3Student (environment, test set, seed and budget come from the file).
 
     ``discount_teacher`` is a teacher mapping (``{name: ads, params: {demos: ./demos.npz}}``);
-    ``imitation`` holds the options of ``students.imitation.OTRewarder`` (``{demos: ./demos.npz}``).
+    ``imitation`` holds the options of ``autocurriculum.students.imitation.OTRewarder`` (``{demos: ./demos.npz}``).
     """
 
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from experiments.config import ConfigError
-from experiments.plots import learning_curves_svg
-from experiments.runner import EVALS, RUN_CONFIG, find_run_dirs
+from autocurriculum.experiments.config import ConfigError
+from autocurriculum.experiments.plots import learning_curves_svg
+from autocurriculum.experiments.runner import EVALS, RUN_CONFIG, find_run_dirs
 
 __all__ = ["Report", "build_report"]
 

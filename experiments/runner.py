@@ -28,10 +28,10 @@ from typing import Any
 
 import yaml
 
-from experiments.config import ConfigError, ExperimentConfig, RunSpec, parse_config
-from experiments.monitor import RunMonitor
-from experiments.registry import build_student, build_teacher, run_seeds
-from students.base import Student
+from autocurriculum.experiments.config import ConfigError, ExperimentConfig, RunSpec, parse_config
+from autocurriculum.experiments.monitor import RunMonitor
+from autocurriculum.experiments.registry import build_student, build_teacher, run_seeds
+from autocurriculum.students.base import Student
 
 __all__ = [
     "RunDirectoryExists",

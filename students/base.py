@@ -14,8 +14,8 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from teachers.base import Feedback, Lesson, Teacher
-from teachers.spaces import TaskSpace
+from autocurriculum.teachers.base import Feedback, Lesson, Teacher
+from autocurriculum.teachers.spaces import TaskSpace
 
 __all__ = ["EpisodeRecord", "Student"]
 

@@ -1,7 +1,7 @@
 """A classification student for experiment files: a bundled data set, an MLP, a data curriculum.
 
-Wraps :class:`~students.supervised.SupervisedStudent` in the runner's
-:class:`~students.base.Student` interface. Its budget unit is sample *presentations* (one sample
+Wraps :class:`~autocurriculum.students.supervised.SupervisedStudent` in the runner's
+:class:`~autocurriculum.students.base.Student` interface. Its budget unit is sample *presentations* (one sample
 seen once), so that curricula are compared at equal compute: ``budget: 30 * N`` is the compute of
 30 full-data epochs. Every lesson is one epoch over the subset the teacher chooses; the runner's
 checkpoints and evaluations fall on epoch boundaries, so a run may exceed its budget by less than
@@ -20,12 +20,12 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from students.base import EpisodeRecord, Student
-from students.datasets import load_dataset
-from students.difficulty import reference_scores
-from students.supervised import SupervisedStudent, mlp_factory
-from teachers.base import Teacher
-from teachers.spaces import SubsetSpace
+from autocurriculum.students.base import EpisodeRecord, Student
+from autocurriculum.students.datasets import load_dataset
+from autocurriculum.students.difficulty import reference_scores
+from autocurriculum.students.supervised import SupervisedStudent, mlp_factory
+from autocurriculum.teachers.base import Teacher
+from autocurriculum.teachers.spaces import SubsetSpace
 
 __all__ = ["ClassificationStudent"]
 

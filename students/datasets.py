@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from teachers.validation import is_int, is_number
+from autocurriculum.teachers.validation import is_int, is_number
 
 __all__ = ["DATASETS", "DataSplit", "load_dataset", "load_digits_split", "make_noisy_classification"]
 

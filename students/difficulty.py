@@ -12,7 +12,7 @@ Three ways to score the ``N`` training samples (TEACHERS.md section 7):
 * ``"function"`` -- :func:`function_scores`: a user-supplied ``fn(X, y) -> scores``.
 
 Orderings (``"curriculum"``: easy first, ``"anti_curriculum"``: hard first, ``"random"``) are
-applied by the teachers (:func:`teachers.data_curricula.order_by_score`). Option names are
+applied by the teachers (:func:`autocurriculum.teachers.data_curricula.order_by_score`). Option names are
 checked against their allowed sets: a misspelling is an error naming the option, the value and
 the allowed values, never a silent fallback.
 """
@@ -24,10 +24,10 @@ from typing import Any
 
 import numpy as np
 
-from students.supervised import DataSpec, ModelSpec, SupervisedStudent, train
-from teachers.data_curricula import ORDERINGS, check_option, order_by_score, scores_from_losses
-from teachers.spaces import SubsetSpace
-from teachers.validation import is_int
+from autocurriculum.students.supervised import DataSpec, ModelSpec, SupervisedStudent, train
+from autocurriculum.teachers.data_curricula import ORDERINGS, check_option, order_by_score, scores_from_losses
+from autocurriculum.teachers.spaces import SubsetSpace
+from autocurriculum.teachers.validation import is_int
 
 __all__ = [
     "ORDERINGS",
@@ -69,7 +69,7 @@ def reference_scores(
     Parameters
     ----------
     model:
-        The architecture: a model factory (as for :class:`~students.supervised.SupervisedStudent`);
+        The architecture: a model factory (as for :class:`~autocurriculum.students.supervised.SupervisedStudent`);
         a fresh model is trained, so pass a factory rather than the module being trained.
     train_data:
         The training data the curriculum will use; scores are per sample of it, in its order.
@@ -89,12 +89,12 @@ def reference_scores(
     """
     from torch import nn
 
-    from teachers.data_curricula import FullData
+    from autocurriculum.teachers.data_curricula import FullData
 
     if isinstance(model, nn.Module):
         raise TypeError(
             "model: reference scoring trains a fresh model of the same architecture; pass a factory "
-            f"(for example students.supervised.mlp_factory(...)), got the module {type(model).__name__}"
+            f"(for example autocurriculum.students.supervised.mlp_factory(...)), got the module {type(model).__name__}"
         )
     if not is_int(epochs) or epochs < 1:
         raise ValueError(f"epochs: got {epochs!r}; allowed: a positive integer")

@@ -36,7 +36,7 @@ from stable_baselines3.common.buffers import ReplayBuffer
 from stable_baselines3.common.type_aliases import ReplayBufferSamples
 from stable_baselines3.common.vec_env import VecNormalize
 
-from teachers.ads import cost_matrix, load_demonstrations
+from autocurriculum.teachers.ads import cost_matrix, load_demonstrations
 
 __all__ = ["OTSAC", "OTReplayBuffer", "OTRewarder", "sinkhorn_plan"]
 

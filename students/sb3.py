@@ -1,6 +1,6 @@
 """Deep-RL students on Stable-Baselines3: PPO and SAC driven by a teacher.
 
-A student owns the vector environment (wrapped by :class:`~environments.task_wrapper.TaskVecEnv`
+A student owns the vector environment (wrapped by :class:`~autocurriculum.environments.task_wrapper.TaskVecEnv`
 so that the teacher chooses every episode's task), the SB3 model (Raffin et al., "Stable-Baselines3:
 Reliable Reinforcement Learning Implementations", JMLR 2021) and the evaluation on a fixed test
 set. What it adds to SB3:
@@ -21,15 +21,15 @@ set. What it adds to SB3:
   computed once per rollout from PPO's rollout buffer (:class:`RegretScorer`);
 * **a discount factor the teacher may change** between updates (:meth:`SB3Student.set_gamma`,
   for discount scheduling, Liu et al., ICLR 2024), which PPO's GAE targets and SAC's critic
-  targets then use; a *discount teacher* (:class:`~teachers.ads.ADS`) passed as
+  targets then use; a *discount teacher* (:class:`~autocurriculum.teachers.ads.ADS`) passed as
   ``discount_teacher`` sets it from the observations of evaluation episodes every
   ``discount_every`` steps;
 * **save and load** of the whole student (:meth:`SB3Student.save`, :meth:`SB3Student.load`).
 
 Example::
 
-    from students.sb3 import PPOStudent, stump_tracks_test_set
-    from teachers import ALPGMM
+    from autocurriculum.students.sb3 import PPOStudent, stump_tracks_test_set
+    from autocurriculum.teachers import ALPGMM
 
     student = PPOStudent("autocurriculum/StumpTracks-v0", n_envs=4, total_timesteps=1_000_000,
                          test_tasks=stump_tracks_test_set(), eval_every=250_000)
@@ -62,12 +62,12 @@ from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
 from stable_baselines3.common.type_aliases import RolloutBufferSamples
 from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecEnv, VecNormalize
 
-import environments  # noqa: F401 - registers the gymnasium ids
-from environments.task_wrapper import EpisodeOutcome, FixedLessons, TaskVecEnv
-from students.base import EpisodeRecord, Student
-from students.imitation import OTSAC, OTReplayBuffer, OTRewarder
-from teachers.base import Feedback, Lesson, Teacher
-from teachers.spaces import BoxSpace, TaskSpace
+import autocurriculum.environments  # noqa: F401 - registers the gymnasium ids
+from autocurriculum.environments.task_wrapper import EpisodeOutcome, FixedLessons, TaskVecEnv
+from autocurriculum.students.base import EpisodeRecord, Student
+from autocurriculum.students.imitation import OTSAC, OTReplayBuffer, OTRewarder
+from autocurriculum.teachers.base import Feedback, Lesson, Teacher
+from autocurriculum.teachers.spaces import BoxSpace, TaskSpace
 
 __all__ = [
     "PPO_BIPEDAL_WALKER",
@@ -458,7 +458,7 @@ class SB3Student(Student):
     callback:
         An SB3 callback run alongside the student's own (e.g. for TensorBoard).
     discount_teacher:
-        A teacher over a one-dimensional discount space (:class:`~teachers.ads.ADS`), alongside
+        A teacher over a one-dimensional discount space (:class:`~autocurriculum.teachers.ads.ADS`), alongside
         the task teacher. Its first lesson sets the discount at set-up; every ``discount_every``
         steps (at the end of the rollout that crosses each multiple) the student plays
         ``discount_tasks`` once each with the deterministic policy, reports
@@ -470,9 +470,9 @@ class SB3Student(Student):
         The tasks of those episodes (the task of the expert's demonstrations, repeated for
         several episodes: the paper plays 10).
     imitation:
-        An :class:`~students.imitation.OTRewarder`: learn from observation only, with
+        An :class:`~autocurriculum.students.imitation.OTRewarder`: learn from observation only, with
         optimal-transport rewards against its demonstrations written into the replay buffer when
-        each episode ends (:class:`~students.imitation.OTReplayBuffer`; off-policy students,
+        each episode ends (:class:`~autocurriculum.students.imitation.OTReplayBuffer`; off-policy students,
         without ``VecNormalize``). The teacher still receives the environment's returns.
     seed:
         Seeds SB3 (which seeds torch and the environments) and the evaluation.
@@ -575,7 +575,7 @@ class SB3Student(Student):
             finally:
                 env.close()
             if not isinstance(space, TaskSpace):
-                raise TypeError(f"env: task_space must be a teachers.spaces.TaskSpace, got {space!r}")
+                raise TypeError(f"env: task_space must be a autocurriculum.teachers.spaces.TaskSpace, got {space!r}")
             self.task_space_ = space
         return self.task_space_
 
@@ -603,7 +603,7 @@ class SB3Student(Student):
         if teacher is None:
             raise ValueError("teacher: no teacher given; pass one to the constructor, to setup() or to learn()")
         if not isinstance(teacher, Teacher):
-            raise TypeError(f"teacher: expected a teachers.Teacher, got {type(teacher).__name__}")
+            raise TypeError(f"teacher: expected a autocurriculum.teachers.Teacher, got {type(teacher).__name__}")
         if teacher.task_space != self.task_space:
             raise ValueError(
                 f"teacher.task_space: {teacher.task_space!r} differs from the environment's {self.task_space!r}"
@@ -654,7 +654,7 @@ class SB3Student(Student):
 
     def _imitation_kwargs(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(self.imitation, OTRewarder):
-            raise TypeError(f"imitation: expected a students.imitation.OTRewarder, got {type(self.imitation).__name__}")
+            raise TypeError(f"imitation: expected a autocurriculum.students.imitation.OTRewarder, got {type(self.imitation).__name__}")
         if not issubclass(self.algo_class, OffPolicyAlgorithm):
             raise ValueError(
                 f"imitation: {type(self).__name__} is on-policy; OT rewards are written into a replay buffer "
@@ -679,11 +679,11 @@ class SB3Student(Student):
         if teacher is None:
             return
         if not isinstance(teacher, Teacher):
-            raise TypeError(f"discount_teacher: expected a teachers.Teacher, got {type(teacher).__name__}")
+            raise TypeError(f"discount_teacher: expected a autocurriculum.teachers.Teacher, got {type(teacher).__name__}")
         space = teacher.task_space
         if not isinstance(space, BoxSpace) or space.dim != 1:
             raise ValueError(
-                f"discount_teacher.task_space: expected a 1-D BoxSpace of discounts (teachers.discount_space()), "
+                f"discount_teacher.task_space: expected a 1-D BoxSpace of discounts (autocurriculum.teachers.discount_space()), "
                 f"got {space!r}"
             )
         every = self.eval_every if self.discount_every is None else self.discount_every

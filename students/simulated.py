@@ -1,18 +1,18 @@
 """Simulated students: learners without any neural network, for testing and comparing teachers.
 
 :class:`UnlockGridStudent` drives the unlock grid (Portelas et al., CoRL 2019, the "toy
-environment" of teachDeepRL; rules in :mod:`environments.unlock_grid`) through the
-:class:`~students.base.Student` interface, so that teachers can be compared from YAML in seconds.
+environment" of teachDeepRL; rules in :mod:`autocurriculum.environments.unlock_grid`) through the
+:class:`~autocurriculum.students.base.Student` interface, so that teachers can be compared from YAML in seconds.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from environments.unlock_grid import UnlockGrid
-from students.base import EpisodeRecord, Student
-from teachers.base import Feedback, Teacher
-from teachers.spaces import BoxSpace
+from autocurriculum.environments.unlock_grid import UnlockGrid
+from autocurriculum.students.base import EpisodeRecord, Student
+from autocurriculum.teachers.base import Feedback, Teacher
+from autocurriculum.teachers.spaces import BoxSpace
 
 __all__ = ["UnlockGridStudent"]
 

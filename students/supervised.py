@@ -1,9 +1,9 @@
 """A supervised student: a PyTorch classifier trained one epoch at a time on a teacher's subset.
 
 The student is the other half of a data curriculum. A data teacher works over a
-:class:`~teachers.spaces.SubsetSpace` of the ``N`` training samples; each lesson is the array of
+:class:`~autocurriculum.teachers.spaces.SubsetSpace` of the ``N`` training samples; each lesson is the array of
 sample indices to train on next. :meth:`SupervisedStudent.train_epoch` trains one pass over
-those samples and returns a :class:`~teachers.base.Feedback` whose ``losses`` are the
+those samples and returns a :class:`~autocurriculum.teachers.base.Feedback` whose ``losses`` are the
 per-sample training losses *in the order of the lesson's indices* (for self-paced scoring) and
 whose ``extras`` hold the validation loss and accuracy. :func:`train` runs the loop
 ``teacher.sample() -> student.train_epoch(lesson) -> teacher.update(lesson, feedback)`` until a
@@ -17,7 +17,7 @@ saves: use models without them when runs must repeat bit for bit.
 
 Examples
 --------
->>> from students.datasets import load_digits_split
+>>> from autocurriculum.students.datasets import load_digits_split
 >>> from teachers import CyclicalCurriculum, SubsetSpace
 >>> data = load_digits_split(seed=0)
 >>> student = SupervisedStudent(mlp_factory(64, 10), (data.X_train, data.y_train),
@@ -43,9 +43,9 @@ from torch import nn
 from torch.nn import functional as F  # noqa: N812 - the usual name
 from torch.utils.data import Dataset
 
-from teachers.base import Feedback, Lesson, Teacher
-from teachers.spaces import SubsetSpace
-from teachers.validation import is_int, is_number
+from autocurriculum.teachers.base import Feedback, Lesson, Teacher
+from autocurriculum.teachers.spaces import SubsetSpace
+from autocurriculum.teachers.validation import is_int, is_number
 
 __all__ = [
     "OPTIMIZERS",
@@ -350,7 +350,7 @@ class SupervisedStudent:
         return self.train_.n
 
     def task_space(self) -> SubsetSpace:
-        """The :class:`~teachers.spaces.SubsetSpace` of this student's training samples."""
+        """The :class:`~autocurriculum.teachers.spaces.SubsetSpace` of this student's training samples."""
         return SubsetSpace(self.n_train)
 
     # ------------------------------------------------------------------ training
@@ -360,7 +360,7 @@ class SupervisedStudent:
         Parameters
         ----------
         lesson:
-            A :class:`~teachers.base.Lesson` of a data teacher, or directly a 1-D array of
+            A :class:`~autocurriculum.teachers.base.Lesson` of a data teacher, or directly a 1-D array of
             distinct sample indices in ``[0, N)``.
 
         Returns

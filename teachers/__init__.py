@@ -1,17 +1,29 @@
 """Teachers: the teacher/student protocol, task spaces and the teacher algorithms."""
 
-from teachers.adr import ADR, ADR_PRESETS
-from teachers.ads import ADS, discount_space
-from teachers.alp_gmm import ALP_GMM_PRESETS, ALPGMM
-from teachers.base import FEEDBACK_FIELDS, Feedback, Lesson, Teacher
-from teachers.covar_gmm import COVAR_GMM_PRESETS, CovarGMM
-from teachers.data_curricula import CyclicalCurriculum, FixedExponentialPacing, FullData, PacingCurriculum
-from teachers.learning_progress import LearningProgress
-from teachers.plr import PLR, PLR_PRESETS
-from teachers.random_teacher import Random
-from teachers.registry import TEACHERS, make_teacher, register_teacher
-from teachers.riac import RIAC, RIAC_PRESETS
-from teachers.spaces import BoxSpace, DiscreteSpace, ProductSpace, SubsetSpace, TaskSpace, space_from_dict
+from autocurriculum.teachers.adr import ADR, ADR_PRESETS
+from autocurriculum.teachers.ads import ADS, discount_space
+from autocurriculum.teachers.alp_gmm import ALP_GMM_PRESETS, ALPGMM
+from autocurriculum.teachers.base import FEEDBACK_FIELDS, Feedback, Lesson, Teacher
+from autocurriculum.teachers.covar_gmm import COVAR_GMM_PRESETS, CovarGMM
+from autocurriculum.teachers.data_curricula import (
+    CyclicalCurriculum,
+    FixedExponentialPacing,
+    FullData,
+    PacingCurriculum,
+)
+from autocurriculum.teachers.learning_progress import LearningProgress
+from autocurriculum.teachers.plr import PLR, PLR_PRESETS
+from autocurriculum.teachers.random_teacher import Random
+from autocurriculum.teachers.registry import TEACHERS, make_teacher, register_teacher
+from autocurriculum.teachers.riac import RIAC, RIAC_PRESETS
+from autocurriculum.teachers.spaces import (
+    BoxSpace,
+    DiscreteSpace,
+    ProductSpace,
+    SubsetSpace,
+    TaskSpace,
+    space_from_dict,
+)
 
 register_teacher(Random)
 register_teacher(ALPGMM)

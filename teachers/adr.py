@@ -24,7 +24,7 @@ Thresholds are raw episodic returns, environment-specific, so they have no defau
 ``threshold_high`` and ``threshold_low``, or use a preset. ``teachmyagent`` holds the
 BipedalWalker / Stump Tracks settings of TeachMyAgent (180 and 0, ``boundary_sampling_p`` 0.7);
 ``unlock_grid`` holds settings for returns in [0, 1] starting from the origin of the unit cube
-(the easiest cell of :class:`~environments.unlock_grid.UnlockGrid`, the expert knowledge ADR
+(the easiest cell of :class:`~autocurriculum.environments.unlock_grid.UnlockGrid`, the expert knowledge ADR
 assumes).
 
 Which bound a lesson probed is recorded in the lesson (``info["probe_dim"]``,
@@ -46,9 +46,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from teachers.base import Feedback, Lesson, Teacher
-from teachers.spaces import BoxSpace
-from teachers.validation import is_int
+from autocurriculum.teachers.base import Feedback, Lesson, Teacher
+from autocurriculum.teachers.spaces import BoxSpace
+from autocurriculum.teachers.validation import is_int
 
 __all__ = ["ADR", "ADR_PRESETS"]
 
@@ -89,7 +89,7 @@ class ADR(Teacher):
     Parameters
     ----------
     task_space:
-        A :class:`~teachers.spaces.BoxSpace`.
+        A :class:`~autocurriculum.teachers.spaces.BoxSpace`.
     threshold_high:
         Mean raw return of a full probe queue at or above which the bound widens (required;
         TeachMyAgent on BipedalWalker: 180).

@@ -31,12 +31,12 @@ Defaults are the paper's (``alpha`` 0.2, ``threshold`` 0.9, ``progress_start`` 0
 
 The protocol
 ------------
-The task space is a one-dimensional :class:`~teachers.spaces.BoxSpace` holding the discount
-(:func:`discount_space`: ``gamma`` in ``[0, 1]``). :meth:`~teachers.base.Teacher.sample` returns
-the current discount (``info["progress"]`` is ``k``); :meth:`~teachers.base.Teacher.update`
+The task space is a one-dimensional :class:`~autocurriculum.teachers.spaces.BoxSpace` holding the discount
+(:func:`discount_space`: ``gamma`` in ``[0, 1]``). :meth:`~autocurriculum.teachers.base.Teacher.sample` returns
+the current discount (``info["progress"]`` is ``k``); :meth:`~autocurriculum.teachers.base.Teacher.update`
 takes ``Feedback(trajectories=[...])``, the observation sequences (``(T, obs_dim)`` arrays) of
 the agent's evaluation episodes, and moves ``k``. A student applies the discount between its
-updates (``SB3Student(discount_teacher=...)`` does, see :mod:`students.sb3`).
+updates (``SB3Student(discount_teacher=...)`` does, see :mod:`autocurriculum.students.sb3`).
 
 Agent episodes may be shorter than ``k`` (an early termination): the match then uses the
 episode's steps only, as a prefix of length ``k`` cannot be followed further. Demonstrations may
@@ -54,9 +54,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from teachers.base import Feedback, Lesson, Teacher
-from teachers.spaces import BoxSpace
-from teachers.validation import is_int, is_number
+from autocurriculum.teachers.base import Feedback, Lesson, Teacher
+from autocurriculum.teachers.spaces import BoxSpace
+from autocurriculum.teachers.validation import is_int, is_number
 
 __all__ = [
     "ADS",
@@ -166,7 +166,7 @@ class ADS(Teacher):
     Parameters
     ----------
     task_space:
-        A one-dimensional :class:`~teachers.spaces.BoxSpace` for the discount, containing
+        A one-dimensional :class:`~autocurriculum.teachers.spaces.BoxSpace` for the discount, containing
         ``[alpha, 1]`` (:func:`discount_space`).
     demos:
         The expert's observation sequences: a sequence of ``(T, obs_dim)`` arrays, or the path of
@@ -234,7 +234,7 @@ class ADS(Teacher):
         if space.dim != 1 or space.low[0] > self.alpha or space.high[0] < 1.0:  # type: ignore[attr-defined]
             raise ValueError(
                 f"ADS.task_space: expected a 1-D BoxSpace containing [alpha, 1] = [{self.alpha}, 1] "
-                f"(teachers.ads.discount_space()), got {space!r}; ADS chooses a discount, not tasks: give it "
+                f"(autocurriculum.teachers.ads.discount_space()), got {space!r}; ADS chooses a discount, not tasks: give it "
                 "to a student as its discount_teacher (YAML: student.params.discount_teacher)"
             )
         for name in ("ref_percentile", "agent_percentile"):

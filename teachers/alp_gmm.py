@@ -17,8 +17,8 @@ The algorithm, per episode on task ``p`` with normalised return ``r``:
    drawn from it, the ALP coordinate dropped, and the task clipped to the bounds.
 
 Implementation notes (same algorithm, made faster and better defined): see
-:mod:`teachers.mixture` for the shared schedule (unit-cube coordinates, zero-weight fallback)
-and :mod:`teachers.gmm` for the batched fitting (all candidate mixtures at once, k-means
+:mod:`autocurriculum.teachers.mixture` for the shared schedule (unit-cube coordinates, zero-weight fallback)
+and :mod:`autocurriculum.teachers.gmm` for the batched fitting (all candidate mixtures at once, k-means
 initialisation then EM as scikit-learn's ``GaussianMixture``, about 10x faster than fitting them
 one by one). Nearest neighbours come from a k-d tree over older tasks plus a brute-force scan of
 the recent ones (the tree is rebuilt every ``_TREE_REBUILD`` tasks).
@@ -31,8 +31,8 @@ from typing import Any, ClassVar
 import numpy as np
 from scipy.spatial import cKDTree
 
-from teachers.gmm import GaussianMixture
-from teachers.mixture import MixtureTeacher, normalise_return
+from autocurriculum.teachers.gmm import GaussianMixture
+from autocurriculum.teachers.mixture import MixtureTeacher, normalise_return
 
 __all__ = ["ALPGMM", "ALP_GMM_PRESETS", "ALPComputer", "normalise_return"]
 
@@ -124,7 +124,7 @@ class ALPGMM(MixtureTeacher):
     Parameters
     ----------
     task_space:
-        A :class:`~teachers.spaces.BoxSpace`.
+        A :class:`~autocurriculum.teachers.spaces.BoxSpace`.
     fit_rate:
         Episodes between two mixture fits, also the bootstrap length and the fitting window
         (teachDeepRL: 250; TeachMyAgent: 150).

@@ -2,7 +2,7 @@
 
 A teacher proposes a :class:`Lesson` (``teacher.sample()``); the student plays or trains on it
 and reports a :class:`Feedback` about that lesson (``teacher.update(lesson, feedback)``). A
-lesson is a member of the teacher's :class:`~teachers.spaces.TaskSpace`: a task-parameter
+lesson is a member of the teacher's :class:`~autocurriculum.teachers.spaces.TaskSpace`: a task-parameter
 vector, a level id, a subset of training samples, or a training setting such as the discount
 factor. Feedback carries whatever the teacher declares in :attr:`Teacher.requires`: an episodic
 return, a success flag, a learner-side score (regret), per-sample losses, trajectories, or
@@ -29,8 +29,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from teachers.spaces import SubsetSpace, TaskSpace
-from teachers.validation import is_int, is_number
+from autocurriculum.teachers.spaces import SubsetSpace, TaskSpace
+from autocurriculum.teachers.validation import is_int, is_number
 
 __all__ = ["FEEDBACK_FIELDS", "Feedback", "Lesson", "Teacher"]
 

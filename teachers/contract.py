@@ -3,7 +3,7 @@
 Modelled on scikit-learn's ``check_estimator`` / ``parametrize_with_checks``. Use it from a
 third-party package's tests::
 
-    from teachers.contract import parametrize_with_checks
+    from autocurriculum.teachers.contract import parametrize_with_checks
 
     @parametrize_with_checks([MyTeacher(my_space, seed=0)])
     def test_my_teacher(teacher, check):
@@ -12,7 +12,7 @@ third-party package's tests::
 or all at once: ``check_teacher(MyTeacher(my_space, seed=0))``.
 
 Each check works on fresh clones of the teacher given (``teacher.clone()``), drives them with
-:meth:`~teachers.base.Teacher.example_feedback`, and raises :class:`ContractError` (an
+:meth:`~autocurriculum.teachers.base.Teacher.example_feedback`, and raises :class:`ContractError` (an
 ``AssertionError``) explaining the broken rule.
 """
 
@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from teachers.base import Feedback, Lesson, Teacher, _plain_equal
+from autocurriculum.teachers.base import Feedback, Lesson, Teacher, _plain_equal
 
 __all__ = ["ContractError", "check_teacher", "parametrize_with_checks", "teacher_checks"]
 

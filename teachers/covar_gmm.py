@@ -9,7 +9,7 @@ window (``i / fit_rate`` for the i-th episode of the window, in [0, 1)) and ``r`
 return. A component's learning progress is ``max(0, cov(t, r))`` read from its covariance
 matrix (``absolute_lp=True``: ``|cov(t, r)|``); components are chosen in proportion to it.
 Bootstrap, refit schedule, model selection and sampling are those of ALP-GMM
-(:class:`~teachers.mixture.MixtureTeacher`).
+(:class:`~autocurriculum.teachers.mixture.MixtureTeacher`).
 
 Presets: ``teachdeeprl`` (fit_rate 250, k in 2..10, 20% random) and ``teachmyagent``
 (fit_rate 150, k in 2..14, 10% random).
@@ -22,9 +22,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from teachers.gmm import GaussianMixture
-from teachers.mixture import MixtureTeacher
-from teachers.spaces import BoxSpace
+from autocurriculum.teachers.gmm import GaussianMixture
+from autocurriculum.teachers.mixture import MixtureTeacher
+from autocurriculum.teachers.spaces import BoxSpace
 
 __all__ = ["COVAR_GMM_PRESETS", "CovarGMM"]
 
@@ -37,7 +37,7 @@ COVAR_GMM_PRESETS: dict[str, dict[str, Any]] = {
 class CovarGMM(MixtureTeacher):
     """Covariance-based GMM teacher (Moulin-Frier et al. 2014; Portelas et al. 2019).
 
-    Parameters are those of :class:`~teachers.alp_gmm.ALPGMM` (same meanings and defaults:
+    Parameters are those of :class:`~autocurriculum.teachers.alp_gmm.ALPGMM` (same meanings and defaults:
     fit_rate 250, potential_ks 2..10, random_task_ratio 0.2, AIC, one EM initialisation,
     optional initial Gaussian, ``return_bounds``), plus
 

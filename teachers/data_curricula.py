@@ -1,9 +1,9 @@
 """Data curricula: teachers whose lessons are the training samples of the next epoch.
 
-A data teacher works over a :class:`~teachers.spaces.SubsetSpace` of ``N`` training samples.
+A data teacher works over a :class:`~autocurriculum.teachers.spaces.SubsetSpace` of ``N`` training samples.
 Each lesson is a 1-D array of distinct sample indices: the samples a supervised student trains
 on in its next epoch, in the order given. The student answers with a
-:class:`~teachers.base.Feedback` whose ``losses`` hold one training loss per sample, aligned
+:class:`~autocurriculum.teachers.base.Feedback` whose ``losses`` hold one training loss per sample, aligned
 with the lesson's indices (and, in ``extras``, numbers such as the validation accuracy).
 
 Teachers
@@ -23,7 +23,7 @@ Difficulty
 ----------
 Every curriculum teacher takes per-sample ``scores`` (higher is easier), typically
 ``1 / loss`` of a reference model of the same architecture trained normally (see
-:mod:`students.difficulty`). With ``scores=None`` the teacher is *self-paced*: it scores each
+:mod:`autocurriculum.students.difficulty`). With ``scores=None`` the teacher is *self-paced*: it scores each
 sample by ``1 / (loss + eps)`` of the most recent training loss the student reported for it
 (refreshed every epoch the sample is trained on). Samples not yet reported get the median
 score of the reported ones (all samples score alike before the first report). ``ordering``
@@ -46,10 +46,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from teachers.base import Feedback, Lesson, Teacher
-from teachers.registry import suggest
-from teachers.spaces import SubsetSpace, TaskSpace
-from teachers.validation import is_number
+from autocurriculum.teachers.base import Feedback, Lesson, Teacher
+from autocurriculum.teachers.registry import suggest
+from autocurriculum.teachers.spaces import SubsetSpace, TaskSpace
+from autocurriculum.teachers.validation import is_number
 
 __all__ = [
     "ORDERINGS",
@@ -348,7 +348,7 @@ class FullData(_DataTeacher):
     Parameters
     ----------
     task_space:
-        A :class:`~teachers.spaces.SubsetSpace` over the ``N`` training samples.
+        A :class:`~autocurriculum.teachers.spaces.SubsetSpace` over the ``N`` training samples.
     seed:
         Seed of the teacher's generator (the order of the samples).
     """
@@ -440,7 +440,7 @@ class PacingCurriculum(_PacedTeacher):
     Parameters
     ----------
     task_space:
-        A :class:`~teachers.spaces.SubsetSpace` over the ``N`` training samples.
+        A :class:`~autocurriculum.teachers.spaces.SubsetSpace` over the ``N`` training samples.
     pacing:
         One of ``"linear"``, ``"quadratic"``, ``"root"``, ``"step"``, ``"exponential"``,
         ``"logarithmic"`` (default ``"linear"``).
@@ -512,7 +512,7 @@ class FixedExponentialPacing(_PacedTeacher):
     Parameters
     ----------
     task_space:
-        A :class:`~teachers.spaces.SubsetSpace` over the ``N`` training samples.
+        A :class:`~autocurriculum.teachers.spaces.SubsetSpace` over the ``N`` training samples.
     starting_percent:
         Starting fraction ``p0`` in ``(0, 1]`` (default 0.04).
     increase:
@@ -587,7 +587,7 @@ class CyclicalCurriculum(_ScoredTeacher):
     Parameters
     ----------
     task_space:
-        A :class:`~teachers.spaces.SubsetSpace` over the ``N`` training samples.
+        A :class:`~autocurriculum.teachers.spaces.SubsetSpace` over the ``N`` training samples.
     scores:
         Positive per-sample scores, higher is easier (the paper: ``1 / loss`` of a model trained
         normally); ``None`` for self-paced ``1 / (loss + eps)`` of the reported training losses.

@@ -5,7 +5,7 @@ Kanitscheider, Huizinga, Farhi, Guss, Houghton, Sampedro, Zhokhov, Baker, Ecoffe
 Minecraft", 2021; as implemented in Syllabus's ``LearningProgressCurriculum`` (Sullivan et al.,
 "Syllabus: Portable Curricula for Reinforcement Learning Agents", 2024).
 
-The algorithm (TEACHERS.md section 9), per task ``i`` of a :class:`~teachers.spaces.DiscreteSpace`:
+The algorithm (TEACHERS.md section 9), per task ``i`` of a :class:`~autocurriculum.teachers.spaces.DiscreteSpace`:
 
 * every report on task ``i`` with outcome ``s`` in [0, 1] updates a fast and a slow exponential
   moving average (``ema_alpha`` 0.1): the first report sets both to ``s``; later ones set
@@ -36,8 +36,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from teachers.base import Feedback, Lesson, Teacher
-from teachers.spaces import DiscreteSpace
+from autocurriculum.teachers.base import Feedback, Lesson, Teacher
+from autocurriculum.teachers.spaces import DiscreteSpace
 
 __all__ = ["SIGNALS", "LearningProgress", "reweight"]
 
@@ -63,7 +63,7 @@ class LearningProgress(Teacher):
     Parameters
     ----------
     task_space:
-        A :class:`~teachers.spaces.DiscreteSpace`.
+        A :class:`~autocurriculum.teachers.spaces.DiscreteSpace`.
     ema_alpha:
         Smoothing of the fast EMA, and of the slow EMA over the fast one (default 0.1).
     p_theta:

@@ -22,11 +22,11 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from teachers.base import Feedback, Lesson, Teacher
-from teachers.gmm import CRITERIA, GaussianMixture, fit_best_gmm
-from teachers.random_teacher import gaussian_params
-from teachers.spaces import BoxSpace
-from teachers.validation import is_int
+from autocurriculum.teachers.base import Feedback, Lesson, Teacher
+from autocurriculum.teachers.gmm import CRITERIA, GaussianMixture, fit_best_gmm
+from autocurriculum.teachers.random_teacher import gaussian_params
+from autocurriculum.teachers.spaces import BoxSpace
+from autocurriculum.teachers.validation import is_int
 
 __all__ = ["MixtureTeacher", "check_return_bounds", "normalise_return"]
 

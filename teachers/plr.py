@@ -11,9 +11,9 @@ References
 The algorithm (TEACHERS.md section 6)
 -------------------------------------
 The teacher keeps a buffer of at most ``buffer_size`` levels (tasks of a
-:class:`~teachers.spaces.BoxSpace` or ids of a :class:`~teachers.spaces.DiscreteSpace`, such as
+:class:`~autocurriculum.teachers.spaces.BoxSpace` or ids of a :class:`~autocurriculum.teachers.spaces.DiscreteSpace`, such as
 seeds), each with a score ``S_i`` and the episode count ``C_i`` at which it was last sampled.
-Each :meth:`~teachers.base.Teacher.sample` is one of:
+Each :meth:`~autocurriculum.teachers.base.Teacher.sample` is one of:
 
 * **edit** (ACCEL): right after a replay, with probability ``edit_prob``, the next lesson is a
   child of the replayed level: ``num_edits`` edits, each picking a dimension uniformly and moving
@@ -93,10 +93,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from teachers.base import Feedback, Lesson, Teacher
-from teachers.random_teacher import gaussian_params
-from teachers.spaces import BoxSpace, DiscreteSpace, TaskSpace
-from teachers.validation import is_int, is_number
+from autocurriculum.teachers.base import Feedback, Lesson, Teacher
+from autocurriculum.teachers.random_teacher import gaussian_params
+from autocurriculum.teachers.spaces import BoxSpace, DiscreteSpace, TaskSpace
+from autocurriculum.teachers.validation import is_int, is_number
 
 __all__ = ["PLR", "PLR_PRESETS", "PLR_PRESET_SCORES", "POWER_EPS", "replay_distribution"]
 
@@ -145,7 +145,7 @@ PLR_PRESETS: dict[str, dict[str, Any]] = {
     },
 }
 
-#: The regret score each preset's paper uses; the student computes it (``students.sb3``'s
+#: The regret score each preset's paper uses; the student computes it (``autocurriculum.students.sb3``'s
 #: ``score=`` argument), the teacher only ranks the numbers it receives.
 PLR_PRESET_SCORES: dict[str, str] = {
     "plr": "l1_value_loss",
@@ -224,8 +224,8 @@ class PLR(Teacher):
     Parameters
     ----------
     task_space:
-        A :class:`~teachers.spaces.BoxSpace` (levels are parameter vectors) or a
-        :class:`~teachers.spaces.DiscreteSpace` (levels are ids such as seeds).
+        A :class:`~autocurriculum.teachers.spaces.BoxSpace` (levels are parameter vectors) or a
+        :class:`~autocurriculum.teachers.spaces.DiscreteSpace` (levels are ids such as seeds).
     buffer_size:
         Capacity of the level buffer (default 4000, as in the papers; ACCEL uses 1000).
     alpha:

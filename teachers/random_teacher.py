@@ -13,8 +13,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from teachers.base import Feedback, Lesson, Teacher
-from teachers.spaces import BoxSpace, TaskSpace
+from autocurriculum.teachers.base import Feedback, Lesson, Teacher
+from autocurriculum.teachers.spaces import BoxSpace, TaskSpace
 
 __all__ = ["Random"]
 
@@ -25,7 +25,7 @@ class Random(Teacher):
     Parameters
     ----------
     task_space:
-        Any task space. A Gaussian needs a :class:`~teachers.spaces.BoxSpace`.
+        Any task space. A Gaussian needs a :class:`~autocurriculum.teachers.spaces.BoxSpace`.
     initial_mean:
         Mean of the Gaussian per dimension (``None``: uniform sampling).
     initial_std:

@@ -1,7 +1,7 @@
 """Built-in teacher names -> classes, and construction by name with helpful errors.
 
 Third-party teachers join through the experiment layer's plugin registry
-(``experiments.registry``), which starts from this table.
+(``autocurriculum.experiments.registry``), which starts from this table.
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-from teachers.base import Teacher
-from teachers.spaces import TaskSpace
+from autocurriculum.teachers.base import Teacher
+from autocurriculum.teachers.spaces import TaskSpace
 
 __all__ = ["TEACHERS", "make_teacher", "register_teacher", "suggest"]
 

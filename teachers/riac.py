@@ -48,10 +48,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from teachers.base import Feedback, Lesson, Teacher
-from teachers.mixture import check_return_bounds, normalise_return
-from teachers.spaces import BoxSpace
-from teachers.validation import is_number
+from autocurriculum.teachers.base import Feedback, Lesson, Teacher
+from autocurriculum.teachers.mixture import check_return_bounds, normalise_return
+from autocurriculum.teachers.spaces import BoxSpace
+from autocurriculum.teachers.validation import is_number
 
 __all__ = ["RIAC", "RIAC_PRESETS", "region_alp"]
 
@@ -88,7 +88,7 @@ class RIAC(Teacher):
     Parameters
     ----------
     task_space:
-        A :class:`~teachers.spaces.BoxSpace`.
+        A :class:`~autocurriculum.teachers.spaces.BoxSpace`.
     max_region_size:
         Window length of a region; a leaf exceeding it is split or trimmed (teachDeepRL: 200;
         TeachMyAgent: 150). Children of a split hold at least ``max_region_size / 20`` pairs.

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from teachers.validation import is_int
+from autocurriculum.teachers.validation import is_int
 
 __all__ = [
     "BoxSpace",

@@ -12,7 +12,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from teachers.spaces import BoxSpace
+from autocurriculum.teachers.spaces import BoxSpace
 
 SPACE = BoxSpace([1.0], [12.0], names=["length"])
 

@@ -13,8 +13,8 @@ import pytest
 from gymnasium.envs.box2d import bipedal_walker as gym_walker
 from gymnasium.utils.env_checker import check_env
 
-import environments
-from environments.stump_tracks import (
+import autocurriculum.environments
+from autocurriculum.environments.stump_tracks import (
     BODIES,
     MIN_OBSTACLE_SPACING,
     MIN_STUMP_HEIGHT,
@@ -115,7 +115,7 @@ def test_same_seed_and_task_give_same_terrain_and_trajectory() -> None:
     assert not np.allclose(sa[:, 3], sb[:, 3])
 
 
-@pytest.mark.parametrize("env_id", environments.ENV_IDS)
+@pytest.mark.parametrize("env_id", autocurriculum.environments.ENV_IDS)
 @pytest.mark.parametrize("body", sorted(BODIES))
 def test_check_env_passes_for_every_id_and_body(env_id: str, body: str) -> None:
     env = gym.make(env_id, body=body, render_mode="rgb_array")
@@ -380,7 +380,7 @@ class _GymnasiumGroundStumpTracks(StumpTracks):
 def test_default_body_reproduces_gymnasium_dynamics_and_reward(monkeypatch: pytest.MonkeyPatch) -> None:
     # Remove the random start push (the only random draw that moves the walker) in both.
     monkeypatch.setattr(gym_walker, "INITIAL_RANDOM", 0)
-    monkeypatch.setattr("environments.stump_tracks.INITIAL_RANDOM", 0)
+    monkeypatch.setattr("autocurriculum.environments.stump_tracks.INITIAL_RANDOM", 0)
     reference = gym_walker.BipedalWalker()
     obs_ref, _ = reference.reset(seed=0)
     ours = _GymnasiumGroundStumpTracks()

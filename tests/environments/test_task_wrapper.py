@@ -15,9 +15,9 @@ import pytest
 from gymnasium.vector import AsyncVectorEnv, AutoresetMode, SyncVectorEnv
 from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecNormalize
 
-import environments
-from environments.parametric_cartpole import cartpole_task_space
-from environments.task_wrapper import (
+import autocurriculum.environments
+from autocurriculum.environments.parametric_cartpole import cartpole_task_space
+from autocurriculum.environments.task_wrapper import (
     EpisodeOutcome,
     FixedLessons,
     SetTaskOnReset,
@@ -26,9 +26,9 @@ from environments.task_wrapper import (
     TaskWrapper,
     with_teacher,
 )
-from teachers.alp_gmm import ALPGMM
-from teachers.base import Feedback, Lesson, Teacher
-from teachers.random_teacher import Random
+from autocurriculum.teachers.alp_gmm import ALPGMM
+from autocurriculum.teachers.base import Feedback, Lesson, Teacher
+from autocurriculum.teachers.random_teacher import Random
 from tests.environments.countdown import SPACE, Countdown, CountdownOptions, Stubborn
 
 
@@ -161,7 +161,7 @@ def test_single_env_wrapper_reports_each_episode_and_external_tasks() -> None:
 def test_alp_gmm_and_random_drive_parametric_cartpole_through_with_teacher() -> None:
     space = cartpole_task_space()
     for teacher in (ALPGMM(space, return_bounds=(0.0, 500.0), seed=0), Random(space, seed=0)):
-        envs = gym.make_vec(environments.CARTPOLE_ID, num_envs=2, vectorization_mode="sync")
+        envs = gym.make_vec(autocurriculum.environments.CARTPOLE_ID, num_envs=2, vectorization_mode="sync")
         env = with_teacher(envs, teacher)
         assert isinstance(env, TaskVectorEnv)
         env.reset(seed=0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from environments.unlock_grid import UnlockGrid
+from autocurriculum.environments.unlock_grid import UnlockGrid
 
 
 def play_n(grid: UnlockGrid, task: list[float], n: int) -> float:

@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 
-import environments
-from environments.waypoints import Waypoints, expert_action, expert_demonstrations, waypoint_positions
+import autocurriculum.environments
+from autocurriculum.environments.waypoints import Waypoints, expert_action, expert_demonstrations, waypoint_positions
 
 
 def test_check_env_passes() -> None:
-    env = gym.make(environments.WAYPOINTS_ID)
+    env = gym.make(autocurriculum.environments.WAYPOINTS_ID)
     check_env(env.unwrapped)
     env.close()
 
@@ -45,7 +45,7 @@ def test_waypoints_count_only_in_order() -> None:
 def test_the_expert_visits_all_three_for_any_task() -> None:
     rng = np.random.default_rng(0)
     for i in range(30):
-        env = gym.make(environments.WAYPOINTS_ID)
+        env = gym.make(autocurriculum.environments.WAYPOINTS_ID)
         env.reset(seed=i, options={"task": [rng.uniform(0.3, 1.0), rng.uniform(0.0, math.pi)]})
         total, steps = 0.0, 0
         truncated = False

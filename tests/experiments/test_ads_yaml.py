@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import yaml
 
-import environments
-from environments.waypoints import expert_demonstrations
-from experiments.config import ConfigError, load_config
-from experiments.runner import run_experiment
+import autocurriculum.environments
+from autocurriculum.environments.waypoints import expert_demonstrations
+from autocurriculum.experiments.config import ConfigError, load_config
+from autocurriculum.experiments.runner import run_experiment
 
 TASK = [0.6, 2.0]
 
@@ -32,7 +32,7 @@ def experiment(tmp_path: Path, student_params: dict) -> dict:
                 **student_params,
             },
         },
-        "environment": {"id": environments.WAYPOINTS_ID},
+        "environment": {"id": autocurriculum.environments.WAYPOINTS_ID},
         "budget": 400,
         "evaluation": {"every": 400, "test_set": [TASK]},
         "seeds": [0],

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from experiments.config import ConfigError, load_config, parse_config
-from experiments.registry import build_student, build_teacher
+from autocurriculum.experiments.config import ConfigError, load_config, parse_config
+from autocurriculum.experiments.registry import build_student, build_teacher
 
 GOOD = {
     "name": "exp",
@@ -80,7 +80,7 @@ BAD_COMPONENTS = [
     ({"name": "alp_gmm", "params": {"preset": "tmа"}}, "unknown preset"),
     ({"name": "alp_gmm", "params": {"seed": 3}}, "'seed' and 'task_space' are set by the runner"),
     ({"name": "nosuchmodule:Thing"}, "teacher.name: cannot import module 'nosuchmodule'"),
-    ({"name": "teachers.spaces:BoxSpace"}, "is <class 'teachers.spaces.BoxSpace'>, not a teachers.Teacher subclass"),
+    ({"name": "autocurriculum.teachers.spaces:BoxSpace"}, "is <class 'autocurriculum.teachers.spaces.BoxSpace'>, not a autocurriculum.teachers.Teacher subclass"),
 ]
 
 

@@ -42,7 +42,7 @@ def plugin_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "experiments.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+        [sys.executable, "-m", "autocurriculum.experiments.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False
     )
 
 
@@ -75,7 +75,7 @@ def test_plugin_passes_the_contract_suite(plugin_env: dict[str, str]) -> None:
     code = (
         "from acl_plugin_example import BinProgress\n"
         "from teachers import BoxSpace\n"
-        "from teachers.contract import check_teacher\n"
+        "from autocurriculum.teachers.contract import check_teacher\n"
         "check_teacher(BinProgress(BoxSpace([0, 0], [1, 2]), seed=0))\n"
         "print('contract ok')\n"
     )

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import yaml
 
-from experiments.config import parse_config
-from experiments.registry import build_student, build_teacher, run_seeds
-from experiments.runner import load_checkpoint, resume_run
+from autocurriculum.experiments.config import parse_config
+from autocurriculum.experiments.registry import build_student, build_teacher, run_seeds
+from autocurriculum.experiments.runner import load_checkpoint, resume_run
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -41,7 +41,7 @@ def test_ppo_run_resumes_from_its_checkpoint(tmp_path: Path) -> None:
     run_dir = spec.run_dir
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "experiments.cli", "run", str(path), "--quiet"],
+        [sys.executable, "-m", "autocurriculum.experiments.cli", "run", str(path), "--quiet"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

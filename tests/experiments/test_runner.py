@@ -14,11 +14,17 @@ from pathlib import Path
 import pytest
 import yaml
 
-from experiments import runner
-from experiments.cli import main
-from experiments.config import parse_config
-from experiments.report import build_report
-from experiments.runner import RunDirectoryExists, load_checkpoint, resume_run, run_experiment, save_checkpoint
+from autocurriculum.experiments import runner
+from autocurriculum.experiments.cli import main
+from autocurriculum.experiments.config import parse_config
+from autocurriculum.experiments.report import build_report
+from autocurriculum.experiments.runner import (
+    RunDirectoryExists,
+    load_checkpoint,
+    resume_run,
+    run_experiment,
+    save_checkpoint,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -110,7 +116,7 @@ def test_resume_after_sigkill_equals_uninterrupted_run(tmp_path: Path) -> None:
     run_experiment(reference, progress_bar=False)
 
     proc = subprocess.Popen(
-        [sys.executable, "-m", "experiments.cli", "run", str(path), "--quiet"],
+        [sys.executable, "-m", "autocurriculum.experiments.cli", "run", str(path), "--quiet"],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

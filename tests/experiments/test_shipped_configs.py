@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from experiments.config import parse_config
-from experiments.registry import student_factories
-from experiments.runner import run_experiment
+from autocurriculum.experiments.config import parse_config
+from autocurriculum.experiments.registry import student_factories
+from autocurriculum.experiments.runner import run_experiment
 
 CONFIGS = sorted((Path(__file__).resolve().parents[2] / "experiments" / "configs").glob("*.yaml"))
 

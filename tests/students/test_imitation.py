@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 import torch
 
-import environments  # noqa: F401 - registers the ids
-from students.imitation import OTReplayBuffer, OTRewarder, sinkhorn_plan
-from students.sb3 import PPOStudent, SACStudent
-from teachers.ads import cost_matrix
-from teachers.random_teacher import Random
+import autocurriculum.environments  # noqa: F401 - registers the ids
+from autocurriculum.students.imitation import OTReplayBuffer, OTRewarder, sinkhorn_plan
+from autocurriculum.students.sb3 import PPOStudent, SACStudent
+from autocurriculum.teachers.ads import cost_matrix
+from autocurriculum.teachers.random_teacher import Random
 
 torch.set_num_threads(1)
 

@@ -10,8 +10,8 @@ import pytest
 import torch
 from stable_baselines3.common.vec_env import VecNormalize
 
-import environments
-from students.sb3 import (
+import autocurriculum.environments
+from autocurriculum.students.sb3 import (
     SCORE_FUNCTIONS,
     MaskedRolloutBuffer,
     PPOStudent,
@@ -19,11 +19,11 @@ from students.sb3 import (
     SACStudent,
     stump_tracks_test_set,
 )
-from teachers.ads import ADS, discount_space
-from teachers.alp_gmm import ALPGMM
-from teachers.base import Feedback, Lesson, Teacher
-from teachers.random_teacher import Random
-from teachers.spaces import BoxSpace
+from autocurriculum.teachers.ads import ADS, discount_space
+from autocurriculum.teachers.alp_gmm import ALPGMM
+from autocurriculum.teachers.base import Feedback, Lesson, Teacher
+from autocurriculum.teachers.random_teacher import Random
+from autocurriculum.teachers.spaces import BoxSpace
 
 torch.set_num_threads(1)
 
@@ -40,7 +40,7 @@ def cartpole_student(**kwargs: Any) -> PPOStudent:
         "n_eval_envs": 2,
     }
     params.update(kwargs)
-    return PPOStudent(environments.CARTPOLE_ID, **params)
+    return PPOStudent(autocurriculum.environments.CARTPOLE_ID, **params)
 
 
 # --------------------------------------------------------------------------- regret scores
@@ -222,7 +222,7 @@ def test_ppo_masks_the_transitions_of_no_gradient_lessons_and_trains_on_the_rest
 
 
 def test_robust_plr_lessons_reach_the_mask() -> None:
-    from teachers.plr import PLR
+    from autocurriculum.teachers.plr import PLR
 
     student = cartpole_student()
     teacher = PLR.from_preset("robust_plr", student.task_space, buffer_size=8, seed=0)
@@ -268,7 +268,7 @@ def cartpole_demos(n: int, steps: int) -> list[np.ndarray]:
 
     demos = []
     for seed in range(n):
-        env = gym.make(environments.CARTPOLE_ID)
+        env = gym.make(autocurriculum.environments.CARTPOLE_ID)
         obs, _ = env.reset(seed=seed, options={"task": CARTPOLE_TASKS[0]})
         seq = []
         for _ in range(steps):
@@ -499,7 +499,7 @@ def test_ppo_student_learns_parametric_cartpole() -> None:
     """End to end: with tasks from a teacher, PPO learns to balance poles of several tasks (500: the maximum)."""
     tasks = [[0.5, 0.1, 9.8], [1.0, 0.5, 15.0], [0.2, 0.05, 20.0], [1.5, 0.8, 5.0], [0.3, 0.3, 12.0], [2.0, 1.0, 20.0]]
     student = PPOStudent(
-        environments.CARTPOLE_ID,
+        autocurriculum.environments.CARTPOLE_ID,
         n_envs=4,
         vec_env="dummy",
         algo_kwargs={"n_steps": 256, "batch_size": 256, "n_epochs": 10, "gamma": 0.99, "learning_rate": 1e-3},

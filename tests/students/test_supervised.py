@@ -12,11 +12,17 @@ import torch
 from torch import nn
 from torch.utils.data import TensorDataset
 
-from students.datasets import load_dataset, load_digits_split, make_noisy_classification
-from students.difficulty import check_ordering, check_scoring, function_scores, make_scores, reference_scores
-from students.supervised import SupervisedStudent, init_parameters, mlp_factory, train
-from teachers import CyclicalCurriculum, Feedback, FullData, Lesson, PacingCurriculum, SubsetSpace
-from teachers.base import Teacher
+from autocurriculum.students.datasets import load_dataset, load_digits_split, make_noisy_classification
+from autocurriculum.students.difficulty import (
+    check_ordering,
+    check_scoring,
+    function_scores,
+    make_scores,
+    reference_scores,
+)
+from autocurriculum.students.supervised import SupervisedStudent, init_parameters, mlp_factory, train
+from autocurriculum.teachers import CyclicalCurriculum, Feedback, FullData, Lesson, PacingCurriculum, SubsetSpace
+from autocurriculum.teachers.base import Teacher
 
 torch.set_num_threads(1)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from environments.unlock_grid import UnlockGrid, run_teacher
-from teachers import ADR, ADR_PRESETS, BoxSpace, Lesson, Random, make_teacher
-from teachers.contract import parametrize_with_checks
+from autocurriculum.environments.unlock_grid import UnlockGrid, run_teacher
+from autocurriculum.teachers import ADR, ADR_PRESETS, BoxSpace, Lesson, Random, make_teacher
+from autocurriculum.teachers.contract import parametrize_with_checks
 
 UNIT = BoxSpace([0.0, 0.0], [1.0, 1.0])
 LINE = BoxSpace([0.0], [2.0])

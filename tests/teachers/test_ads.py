@@ -7,16 +7,16 @@ from typing import Any
 import numpy as np
 import pytest
 
-from teachers import ADS, make_teacher
-from teachers.ads import (
+from autocurriculum.teachers import ADS, make_teacher
+from autocurriculum.teachers.ads import (
     cost_matrix,
     discount_space,
     longest_increasing_subsequence,
     prefix_argmin,
 )
-from teachers.base import Feedback
-from teachers.contract import parametrize_with_checks
-from teachers.spaces import BoxSpace
+from autocurriculum.teachers.base import Feedback
+from autocurriculum.teachers.contract import parametrize_with_checks
+from autocurriculum.teachers.spaces import BoxSpace
 
 H = 40
 

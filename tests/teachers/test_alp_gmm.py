@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from sklearn.mixture import GaussianMixture as SkGaussianMixture
 
-from environments.unlock_grid import UnlockGrid, run_teacher
-from teachers import ALPGMM, BoxSpace, Random
-from teachers.alp_gmm import ALPComputer, normalise_return
-from teachers.gmm import GaussianMixture, fit_best_gmm
+from autocurriculum.environments.unlock_grid import UnlockGrid, run_teacher
+from autocurriculum.teachers import ALPGMM, BoxSpace, Random
+from autocurriculum.teachers.alp_gmm import ALPComputer, normalise_return
+from autocurriculum.teachers.gmm import GaussianMixture, fit_best_gmm
 
 UNIT = BoxSpace([0.0, 0.0], [1.0, 1.0])
 

@@ -9,7 +9,7 @@ from types import ModuleType
 
 import pytest
 
-from environments.unlock_grid import UnlockGrid
+from autocurriculum.environments.unlock_grid import UnlockGrid
 
 ROOT = Path(__file__).resolve().parents[2]
 

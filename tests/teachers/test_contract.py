@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from teachers import ALPGMM, BoxSpace, CovarGMM, DiscreteSpace, Random, Teacher
-from teachers.contract import parametrize_with_checks
+from autocurriculum.teachers import ALPGMM, BoxSpace, CovarGMM, DiscreteSpace, Random, Teacher
+from autocurriculum.teachers.contract import parametrize_with_checks
 
 BOX = BoxSpace([0.0, -1.0], [1.0, 1.0], names=["a", "b"])
 

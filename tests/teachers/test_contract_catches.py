@@ -7,8 +7,8 @@ from typing import Any, ClassVar
 import numpy as np
 import pytest
 
-from teachers import BoxSpace, Feedback, Lesson, Teacher
-from teachers.contract import (
+from autocurriculum.teachers import BoxSpace, Feedback, Lesson, Teacher
+from autocurriculum.teachers.contract import (
     ContractError,
     check_pickle_roundtrip,
     check_same_seed_same_lessons,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from environments.unlock_grid import UnlockGrid, run_teacher
-from teachers import BoxSpace, CovarGMM, Random
-from teachers.gmm import GaussianMixture
+from autocurriculum.environments.unlock_grid import UnlockGrid, run_teacher
+from autocurriculum.teachers import BoxSpace, CovarGMM, Random
+from autocurriculum.teachers.gmm import GaussianMixture
 
 UNIT = BoxSpace([0.0, 0.0], [1.0, 1.0])
 

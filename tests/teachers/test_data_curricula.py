@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from teachers import (
+from autocurriculum.teachers import (
     TEACHERS,
     CyclicalCurriculum,
     Feedback,
@@ -19,8 +19,8 @@ from teachers import (
     Teacher,
     make_teacher,
 )
-from teachers.contract import parametrize_with_checks
-from teachers.data_curricula import (
+from autocurriculum.teachers.contract import parametrize_with_checks
+from autocurriculum.teachers.data_curricula import (
     ORDERINGS,
     PACING_FUNCTIONS,
     ccl_cycle,
@@ -334,7 +334,7 @@ def test_invalid_hyperparameters_name_the_parameter(make, name: str) -> None:
 
 
 def test_wrong_space_is_rejected() -> None:
-    from teachers import DiscreteSpace
+    from autocurriculum.teachers import DiscreteSpace
 
     with pytest.raises(TypeError, match="SubsetSpace"):
         CyclicalCurriculum(DiscreteSpace(5)).sample()

@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from teachers import BoxSpace, DiscreteSpace, Feedback, LearningProgress, make_teacher
-from teachers.contract import parametrize_with_checks
-from teachers.learning_progress import reweight
+from autocurriculum.teachers import BoxSpace, DiscreteSpace, Feedback, LearningProgress, make_teacher
+from autocurriculum.teachers.contract import parametrize_with_checks
+from autocurriculum.teachers.learning_progress import reweight
 
 
 @parametrize_with_checks(

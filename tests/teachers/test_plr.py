@@ -11,9 +11,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from teachers import PLR, PLR_PRESETS, BoxSpace, DiscreteSpace, Feedback, Lesson, Teacher, make_teacher
-from teachers.contract import parametrize_with_checks
-from teachers.plr import POWER_EPS, replay_distribution
+from autocurriculum.teachers import PLR, PLR_PRESETS, BoxSpace, DiscreteSpace, Feedback, Lesson, Teacher, make_teacher
+from autocurriculum.teachers.contract import parametrize_with_checks
+from autocurriculum.teachers.plr import POWER_EPS, replay_distribution
 
 BOX = BoxSpace([0.0, -1.0], [1.0, 1.0], names=["a", "b"])
 CUBE = BoxSpace([0.0, 0.0, 0.0], [10.0, 10.0, 10.0])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from teachers import ALPGMM, BoxSpace, Feedback, Lesson, Random, make_teacher
+from autocurriculum.teachers import ALPGMM, BoxSpace, Feedback, Lesson, Random, make_teacher
 
 BOX = BoxSpace([0.0, 0.0], [1.0, 1.0])
 

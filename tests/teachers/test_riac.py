@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from environments.unlock_grid import UnlockGrid, run_teacher
-from teachers import RIAC, RIAC_PRESETS, BoxSpace, Random, make_teacher
-from teachers.contract import parametrize_with_checks
-from teachers.riac import region_alp
+from autocurriculum.environments.unlock_grid import UnlockGrid, run_teacher
+from autocurriculum.teachers import RIAC, RIAC_PRESETS, BoxSpace, Random, make_teacher
+from autocurriculum.teachers.contract import parametrize_with_checks
+from autocurriculum.teachers.riac import region_alp
 
 UNIT = BoxSpace([0.0, 0.0], [1.0, 1.0])
 LINE = BoxSpace([0.0], [1.0])

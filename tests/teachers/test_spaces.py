@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import yaml
 
-from teachers.spaces import BoxSpace, DiscreteSpace, ProductSpace, SubsetSpace, space_from_dict
+from autocurriculum.teachers.spaces import BoxSpace, DiscreteSpace, ProductSpace, SubsetSpace, space_from_dict
 
 BOX = BoxSpace([0.0, 0.0], [3.0, 6.0], names=["stump_height", "obstacle_spacing"])
 
