@@ -20,7 +20,7 @@ checkpoint options::
 Every run is one (teacher, seed) pair. Parameter values that are strings starting with ``./`` or
 ``../`` (such as ADS's ``demos: ./demos.npz``) are paths relative to the experiment file; they are
 made absolute on load, so run directories record where the data is. Files are read with
-``yaml.safe_load`` (no Python objects), unknown keys are errors with the closest valid name suggested, and every error names
+the checks of :mod:`autocurriculum.experiments.safe_yaml` (no Python objects, no alias bombs, no duplicate keys), unknown keys are errors with the closest valid name suggested, and every error names
 the key path (``teachers[1].params``), the value and what is allowed.
 """
 
@@ -32,8 +32,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from autocurriculum.experiments.safe_yaml import YAMLInputError, load_yaml
 from autocurriculum.teachers.validation import is_int
 
 __all__ = [
@@ -304,12 +303,10 @@ def parse_config(data: Any, source: str = "<dict>") -> ExperimentConfig:
 def load_config(path: str | Path, output_dir: str | None = None) -> ExperimentConfig:
     """Read and validate an experiment file. ``output_dir`` overrides the file's."""
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"{path}: no such experiment file")
     try:
-        data = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as e:
-        raise ConfigError(f"{path}: not valid YAML: {e}") from None
+        data = load_yaml(path)
+    except YAMLInputError as e:
+        raise ConfigError(str(e)) from None
     if output_dir is not None:
         if not isinstance(data, dict):
             raise ConfigError(f"{path}: expected a mapping at the top level, got {type(data).__name__}")
