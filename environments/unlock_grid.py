@@ -37,6 +37,12 @@ MASTERY_THRESHOLD = 75  # a cell with > 75 counts as mastered
 MAX_COMPETENCE = 100
 
 
+#: Most task dimensions of the grid (each cell checks ``2^d - 1`` previous neighbours).
+MAX_DIMENSIONS = 10
+#: Most cells ``n^d`` of the grid (one integer of competence each).
+MAX_CELLS = 1_000_000
+
+
 class UnlockGrid:
     """Simulated student over ``[0, 1]^d`` with ``n`` bins per dimension.
 
@@ -60,6 +66,14 @@ class UnlockGrid:
         for name, v in (("d", d), ("n", n)):
             if not is_int(v) or v < 1:
                 raise ValueError(f"UnlockGrid.{name}: expected a positive integer, got {v!r}")
+        if d > MAX_DIMENSIONS:
+            raise ValueError(
+                f"UnlockGrid.d: {d} dimensions; at most {MAX_DIMENSIONS} (each cell has 2^d - 1 previous neighbours)"
+            )
+        if n**d > MAX_CELLS:
+            raise ValueError(
+                f"UnlockGrid.n: {n} bins in {d} dimensions make {n**d} cells; at most {MAX_CELLS:,} (lower n or d)"
+            )
         self.d = int(d)
         self.n = int(n)
         self.task_space = BoxSpace([0.0] * self.d, [1.0] * self.d, names=[f"x{i}" for i in range(self.d)])

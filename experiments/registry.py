@@ -238,6 +238,11 @@ def build_student(
         raise ConfigError(f"student: {e}") from None
 
 
+def _no_test_set(evaluation: EvaluationConfig, student: str, why: str) -> None:
+    if evaluation.test_set is not None:
+        raise ConfigError(f"evaluation.test_set: the {student} student takes no test set ({why}); remove the key")
+
+
 def _unlock_grid(
     params: dict[str, Any], environment: EnvironmentConfig | None, evaluation: EvaluationConfig, seed: int
 ) -> Student:
@@ -247,6 +252,7 @@ def _unlock_grid(
         raise ConfigError(
             "environment: the unlock_grid student simulates its own tasks; remove the 'environment' section"
         )
+    _no_test_set(evaluation, "unlock_grid", "it evaluates on every cell of its grid")
     return UnlockGridStudent(**params)
 
 
@@ -268,6 +274,7 @@ def _classification(
         )
     if "seed" in params:
         raise ConfigError("student.params.seed: set by the runner from the experiment's seeds")
+    _no_test_set(evaluation, "classification", "it evaluates on its data set's validation split")
     return ClassificationStudent(**params, seed=seed)
 
 
@@ -316,13 +323,83 @@ def _sb3_student(kind: str) -> Callable[[dict[str, Any], EnvironmentConfig | Non
                 f"evaluation.test_set: expected a non-empty list of tasks (or nothing for the default), got {test_set!r}"
             )
         cls = PPOStudent if kind == "ppo" else SACStudent
+        _check_environment(environment)
+        _check_algo_kwargs(params.get("algo_kwargs"), cls.algo_class)
         if params.get("discount_teacher") is not None:
             params["discount_teacher"] = _discount_teacher(params["discount_teacher"], seed)
         if params.get("imitation") is not None:
             params["imitation"] = _imitation(params["imitation"])
-        return cls(environment.id, env_kwargs=environment.kwargs, test_tasks=test_set, seed=seed, **params)
+        student = cls(environment.id, env_kwargs=environment.kwargs, test_tasks=test_set, seed=seed, **params)
+        try:
+            student._validate()
+        except (ValueError, TypeError) as e:
+            raise ConfigError(f"student.params.{e}") from None
+        if test_set is not None:
+            space = student.task_space
+            for i, task in enumerate(test_set):
+                try:
+                    space.check(task, f"evaluation.test_set[{i}]")
+                except (ValueError, TypeError) as e:
+                    raise ConfigError(str(e)) from None
+        return student
 
     return build
+
+
+def _check_environment(environment: EnvironmentConfig) -> None:
+    """The id is registered and every keyword argument is one its entry point accepts."""
+    import gymnasium
+    from gymnasium.envs.registration import load_env_creator
+
+    import autocurriculum.environments  # noqa: F401 - registers the built-in ids
+
+    try:
+        spec = gymnasium.spec(environment.id)
+    except gymnasium.error.Error as e:
+        own = sorted(k for k, v in gymnasium.registry.items() if v.namespace == "autocurriculum")
+        raise ConfigError(
+            f"environment.id: {environment.id!r} is not a registered gymnasium id ({e}){suggest(environment.id, own)}; "
+            f"the project's ids: {own} (plugin ids need their package's entry point)"
+        ) from None
+    if not environment.kwargs:
+        return
+    entry = spec.entry_point
+    try:
+        creator = load_env_creator(entry) if isinstance(entry, str) else entry
+        sig = inspect.signature(creator)
+    except (ImportError, AttributeError, ValueError, TypeError) as e:
+        raise ConfigError(f"environment.id: the entry point {entry!r} of {environment.id!r} cannot be loaded: {e}") from None
+    if any(p.kind == p.VAR_KEYWORD for p in sig.parameters.values()):
+        return
+    allowed = [p for p in sig.parameters if p != "self"]
+    for key in environment.kwargs:
+        if key not in allowed:
+            raise ConfigError(
+                f"environment.kwargs.{key}: not a keyword argument of {environment.id}{suggest(key, allowed)}; "
+                f"allowed: {allowed}"
+            )
+
+
+def _check_algo_kwargs(value: Any, algo_class: type) -> None:
+    """``student.params.algo_kwargs``: a mapping of the SB3 algorithm's keyword arguments."""
+    if value is None:
+        return
+    path = "student.params.algo_kwargs"
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: expected a mapping of {algo_class.__name__} keyword arguments, got {value!r}")
+    allowed = [
+        name
+        for cls in algo_class.__mro__
+        if "__init__" in vars(cls)
+        for name in inspect.signature(cls.__init__).parameters
+        if name not in ("self", "args", "kwargs")
+    ]
+    for key in value:
+        if key not in allowed:
+            raise ConfigError(
+                f"{path}.{key}: not a keyword argument of stable-baselines3's {algo_class.__name__}"
+                f"{suggest(str(key), sorted(set(allowed)))}"
+            )
 
 
 def _discount_teacher(value: Any, seed: int) -> Teacher:

@@ -1,0 +1,76 @@
+"""Student, environment and evaluation mistakes are config errors that name the key, before any work."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from autocurriculum.experiments.config import ComponentConfig, ConfigError, EnvironmentConfig, EvaluationConfig
+from autocurriculum.experiments.registry import build_student
+
+CARTPOLE = EnvironmentConfig("autocurriculum/ParametricCartPole-v0")
+EVAL = EvaluationConfig(every=10)
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "environment", "evaluation", "message"),
+    [
+        ("ppo", {"vec_env": "ray"}, CARTPOLE, EVAL, r"^student\.params\.vec_env: got 'ray'; allowed"),
+        ("ppo", {"n_envs": 0}, CARTPOLE, EVAL, r"^student\.params\.n_envs: expected a positive integer"),
+        (
+            "ppo",
+            {},
+            EnvironmentConfig("autocurriculum/ParametricCartPol-v0"),
+            EVAL,
+            r"^environment\.id: 'autocurriculum/ParametricCartPol-v0' is not a registered gymnasium id.*"
+            r"did you mean 'autocurriculum/ParametricCartPole-v0'",
+        ),
+        (
+            "sac",
+            {},
+            EnvironmentConfig("autocurriculum/StumpTracks-v0", {"bdy": "short"}),
+            EVAL,
+            r"^environment\.kwargs\.bdy: not a keyword argument of autocurriculum/StumpTracks-v0 \(did you mean 'body'\?\)",
+        ),
+        (
+            "ppo",
+            {"algo_kwargs": {"btach_size": 4}},
+            CARTPOLE,
+            EVAL,
+            r"^student\.params\.algo_kwargs\.btach_size: not a keyword argument .*did you mean 'batch_size'",
+        ),
+        ("ppo", {"algo_kwargs": [1]}, CARTPOLE, EVAL, r"^student\.params\.algo_kwargs: expected a mapping"),
+        (
+            "ppo",
+            {},
+            EnvironmentConfig("autocurriculum/StumpTracks-v0"),
+            EvaluationConfig(every=10, test_set=[[1.0, 2.0], [float("nan"), 1.0]]),
+            r"^evaluation\.test_set\[1\]: dimension 'stump_height' is nan",
+        ),
+        (
+            "unlock_grid",
+            {},
+            None,
+            EvaluationConfig(every=10, test_set=[[0.5, 0.5]]),
+            r"^evaluation\.test_set: the unlock_grid student takes no test set",
+        ),
+        ("unlock_grid", {"d": 25}, None, EVAL, r"UnlockGrid\.d: 25 dimensions; at most 10"),
+        ("unlock_grid", {"n": 30000}, None, EVAL, r"UnlockGrid\.n: 30000 bins in 2 dimensions make 900000000 cells"),
+    ],
+)
+def test_student_errors_name_the_key(
+    name: str, params: dict[str, Any], environment: Any, evaluation: EvaluationConfig, message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        build_student(ComponentConfig(name, params), environment, evaluation, seed=0)
+
+
+def test_valid_sb3_settings_still_build() -> None:
+    student = build_student(
+        ComponentConfig("ppo", {"algo_kwargs": {"batch_size": 8, "n_steps": 16}, "vec_env": "dummy", "n_envs": 1}),
+        EnvironmentConfig("autocurriculum/StumpTracks-v0", {"body": "short"}),
+        EvaluationConfig(every=10, test_set=[[0.5, 1.0]]),
+        seed=0,
+    )
+    assert student.algo_kwargs == {"batch_size": 8, "n_steps": 16}
