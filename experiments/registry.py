@@ -334,8 +334,11 @@ def _sb3_student(kind: str) -> Callable[[dict[str, Any], EnvironmentConfig | Non
             student._validate()
         except (ValueError, TypeError) as e:
             raise ConfigError(f"student.params.{e}") from None
+        try:
+            space = student.task_space  # makes one environment: its keyword arguments are checked here
+        except (ValueError, TypeError) as e:
+            raise ConfigError(f"environment.kwargs: {environment.id} refused them: {e}") from None
         if test_set is not None:
-            space = student.task_space
             for i, task in enumerate(test_set):
                 try:
                     space.check(task, f"evaluation.test_set[{i}]")

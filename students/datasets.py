@@ -64,7 +64,10 @@ class DataSplit:
 def _check_fraction(value: Any, name: str, low_open: bool = True, high_open: bool = True) -> float:
     if not is_number(value):
         raise TypeError(f"{name}: expected a number, got {type(value).__name__} {value!r}")
-    v = float(value)
+    try:
+        v = float(value)
+    except OverflowError:
+        v = math.inf  # an integer beyond float range: refused below as not finite
     lo_ok = v > 0 if low_open else v >= 0
     hi_ok = v < 1 if high_open else v <= 1
     if not (math.isfinite(v) and lo_ok and hi_ok):
