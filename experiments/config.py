@@ -183,10 +183,17 @@ def _keys(value: Mapping[str, Any], path: str, required: list[str], optional: li
             raise ConfigError(f"{path + '.' if path else ''}{key}: required key is missing")
 
 
-def _int(value: Any, path: str, minimum: int) -> int:
+#: Largest budget, evaluation period or checkpoint period accepted (10^12 units: far beyond any run
+#: this runner can finish; a larger number is a typo, not an experiment).
+MAX_UNITS = 10**12
+
+
+def _int(value: Any, path: str, minimum: int, maximum: int = MAX_UNITS) -> int:
     if not is_int(value) or value < minimum:
         raise ConfigError(f"{path}: expected an integer >= {minimum}, got {value!r}")
-    return value
+    if value > maximum:
+        raise ConfigError(f"{path}: {value} is larger than the limit {maximum:.0e}; allowed: {minimum} to {maximum:.0e}")
+    return int(value)
 
 
 def _str(value: Any, path: str) -> str:
@@ -255,7 +262,7 @@ def parse_config(data: Any, source: str = "<dict>") -> ExperimentConfig:
         seeds = [seeds]
     if not isinstance(seeds, list) or not seeds:
         raise ConfigError(f"seeds: expected a non-empty list of integers, got {seeds!r}")
-    seeds = [_int(s, f"seeds[{i}]", 0) for i, s in enumerate(seeds)]
+    seeds = [_int(s, f"seeds[{i}]", 0, 2**63 - 1) for i, s in enumerate(seeds)]
     if len(set(seeds)) != len(seeds):
         raise ConfigError(f"seeds: {seeds} contains duplicates")
 

@@ -74,3 +74,28 @@ def test_valid_sb3_settings_still_build() -> None:
         seed=0,
     )
     assert student.algo_kwargs == {"batch_size": 8, "n_steps": 16}
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("budget", 10**30, r"^budget: 1000000000000000000000000000000 is larger than the limit 1e\+12"),
+        ("budget", 1.5e30, r"^budget: expected an integer >= 1"),
+        ("budget", True, r"^budget: expected an integer >= 1, got True"),
+        ("seeds", [2**64], r"^seeds\[0\]: .* is larger than the limit"),
+    ],
+)
+def test_sizes_have_bounds(key: str, value: Any, message: str) -> None:
+    from autocurriculum.experiments.config import parse_config
+
+    data = {
+        "name": "x",
+        "teacher": "random",
+        "student": "unlock_grid",
+        "budget": 100,
+        "evaluation": {"every": 10},
+        "seeds": [0],
+        key: value,
+    }
+    with pytest.raises(ConfigError, match=message):
+        parse_config(data)
