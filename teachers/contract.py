@@ -27,7 +27,7 @@ import numpy as np
 
 from autocurriculum.teachers.base import Feedback, Lesson, Teacher, _plain_equal
 
-__all__ = ["ContractError", "check_teacher", "parametrize_with_checks", "teacher_checks"]
+__all__ = ["ContractError", "builtin_examples", "check_teacher", "parametrize_with_checks", "teacher_checks"]
 
 #: Steps driven before a checkpoint / pickle, and lessons compared after it.
 N_BEFORE = 200
@@ -293,3 +293,50 @@ def parametrize_with_checks(teachers: Iterable[Teacher]) -> Any:
     cases = [(t, c) for t in teachers for c in teacher_checks(t)]
     ids = [f"{type(t).__name__}-{c.__name__}" for t, c in cases]
     return pytest.mark.parametrize(("teacher", "check"), cases, ids=ids)
+
+
+def builtin_examples() -> list[Teacher]:
+    """One small instance of each of the 12 built-in teachers (for fuzzing, benchmarks and docs).
+
+    Parameters are cut down so that a few dozen lessons reach every code path: GMM fits after 12
+    episodes, RIAC splits after 10, ADR decides after 3 probes, PLR replays and edits, ADS runs on
+    synthetic demonstrations of 12 steps.
+    """
+    from autocurriculum.teachers import (
+        ADR,
+        ADS,
+        ALPGMM,
+        PLR,
+        RIAC,
+        CovarGMM,
+        CyclicalCurriculum,
+        DiscreteSpace,
+        FixedExponentialPacing,
+        FullData,
+        LearningProgress,
+        PacingCurriculum,
+        Random,
+        SubsetSpace,
+        discount_space,
+    )
+    from autocurriculum.teachers.spaces import BoxSpace
+
+    box = BoxSpace([0.0, -1.0], [1.0, 1.0], names=["a", "b"])
+    data = SubsetSpace(12)
+    t = np.arange(12)[:, None] / 12.0
+    demo_rng = np.random.default_rng(0)
+    demos = [np.hstack([t, t**2]) + 0.01 * demo_rng.normal(size=(12, 2)) for _ in range(3)]
+    return [
+        Random(box, seed=0),
+        ALPGMM(box, fit_rate=12, potential_ks=[1, 2], seed=0),
+        CovarGMM(box, fit_rate=12, potential_ks=[1, 2], seed=0),
+        RIAC(box, max_region_size=10, nb_split_attempts=5, seed=0),
+        ADR(box, threshold_high=0.6, threshold_low=0.2, queue_len=3, boundary_sampling_p=0.7, seed=0),
+        LearningProgress(DiscreteSpace(6), seed=0),
+        PLR(box, buffer_size=10, replay_prob=0.5, edit_prob=0.5, num_edits=1, seed=0),
+        FullData(data, seed=0),
+        PacingCurriculum(data, total_epochs=3.0, seed=0),
+        FixedExponentialPacing(data, batch_size=2, step_length=2, seed=0),
+        CyclicalCurriculum(data, seed=0),
+        ADS(discount_space(), demos, seed=0),
+    ]
