@@ -258,10 +258,16 @@ def _feed(h: Any, x: Any) -> None:
         h.update(repr(x).encode())
 
 
-def _fingerprint(task: Any, origin: str, info: Mapping[str, Any]) -> str:
-    """A short digest of a lesson's content, to recognise a lesson reported with altered fields."""
+def _fingerprint(origin: str, info: Mapping[str, Any]) -> str:
+    """A short digest of a lesson's origin and info, to recognise a lesson reported with altered fields.
+
+    The task is not part of it: a student may report on part of a lesson (the supervised loop
+    truncates the last subset to the budget), and the task is checked against the space anyway.
+    """
+    if not info:
+        return f"origin:{origin}"
     h = hashlib.blake2b(digest_size=8)
-    _feed(h, (task, origin, info))
+    _feed(h, (origin, info))
     return h.hexdigest()
 
 
@@ -307,7 +313,7 @@ class Teacher(abc.ABC):
 
     * ``"one"`` (the default, and the protocol of every built-in student: one lesson is one
       episode, one epoch or one evaluation): a second report about a lesson is refused, and so
-      is a lesson whose task, origin or info differ from what :meth:`sample` issued under its id;
+      is a lesson whose origin or info differ from what :meth:`sample` issued under its id;
     * ``"many"``: a lesson may be reported any number of times (PLR: several episodes on the
       same level each update its score).
 
@@ -400,7 +406,7 @@ class Teacher(abc.ABC):
         task = self.task_space.check(task, f"{type(self).__name__}._sample() result")
         lesson = Lesson(task=task, id=self.n_sampled_, origin=origin, info=info, teacher_uid=self.uid_)
         if self.reports_per_lesson == "one":
-            self.pending_[self.n_sampled_] = _fingerprint(task, origin, info)
+            self.pending_[self.n_sampled_] = _fingerprint(origin, info)
         self.n_sampled_ += 1
         return lesson
 
@@ -458,6 +464,8 @@ class Teacher(abc.ABC):
         if lid is None:
             return replace(lesson, task=task)
         lid = int(lid)
+        if not -(2**63) <= lid < 2**63:
+            raise ValueError(f"lesson.id: got {describe(lid)}, which this teacher never sampled")
         if lesson.teacher_uid is None:
             raise ValueError(
                 f"lesson.id: got {lid} on a lesson that carries no teacher_uid; only lessons returned by this "
@@ -474,10 +482,10 @@ class Teacher(abc.ABC):
                     f"lesson.id: lesson {lid} was already reported; {owner} takes one report per lesson "
                     "(sample a new lesson for each episode or epoch)"
                 )
-            if _fingerprint(task, lesson.origin, lesson.info) != expected:
+            if _fingerprint(lesson.origin, lesson.info) != expected:
                 raise ValueError(
                     f"lesson: lesson {lid} differs from the lesson this {owner} issued under that id "
-                    "(its task, origin or info changed); report lessons as sample() returned them"
+                    "(its origin or info changed); report lessons as sample() returned them"
                 )
         return replace(lesson, task=task, id=lid)
 
@@ -534,16 +542,20 @@ class Teacher(abc.ABC):
         """A fresh teacher with this one's parameters holding ``state``, or a ``ValueError``/``TypeError``."""
         expected = f"{type(self).__module__}.{type(self).__qualname__}"
         if not isinstance(state, Mapping) or state.get("teacher") != expected:
-            got = state.get("teacher") if isinstance(state, Mapping) else describe(state)
-            raise ValueError(f"load_state_dict: state belongs to {got!r}, not to {expected!r}")
+            if not isinstance(state, Mapping):
+                raise TypeError(f"load_state_dict: expected a state dict (a mapping), got {describe(state)}")
+            raise ValueError(
+                f"load_state_dict: state['teacher'] is {describe(state.get('teacher'))}: the state belongs to "
+                f"another teacher, not to {expected!r}"
+            )
         if state.get("version") != self.state_version:
             raise ValueError(
-                f"load_state_dict: state version {describe(state.get('version'))} is not supported "
+                f"load_state_dict: state['version'] is {describe(state.get('version'))}, not supported "
                 f"(this {type(self).__name__} reads version {self.state_version})"
             )
         if state.get("task_space") != self.task_space.to_dict():
             raise ValueError(
-                f"load_state_dict: the saved task space {state.get('task_space')} differs from this "
+                f"load_state_dict: state['task_space']: the saved task space {state.get('task_space')} differs from this "
                 f"teacher's {self.task_space.to_dict()}"
             )
         top = StateReader(state, "state")

@@ -81,6 +81,8 @@ def real_number(value: Any, name: str, *, finite: bool = True) -> float:
     converted. Integers too large for a float and (with ``finite``) NaN and infinities are
     refused with a ``ValueError``.
     """
+    if type(value) is float and (not finite or math.isfinite(value)):  # the common case, fast
+        return value
     v = value
     if isinstance(v, np.ndarray):
         if v.shape != ():
@@ -139,6 +141,9 @@ def real_array(value: Any, name: str, *, integer: bool = False) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------- saved states
+_INT64_MAX = int(np.iinfo(np.int64).max)
+
+
 def _key_path(path: str, key: Any) -> str:
     return f"{path}[{key!r}]"
 
@@ -266,13 +271,14 @@ class StateReader:
         return StateReader(self.get(key), self.where(key))
 
     def int(self, key: str, low: int | None = 0, high: int | None = None) -> int:
-        """An integer in ``[low, high]`` (``None``: unbounded on that side)."""
+        """An integer in ``[low, high]`` (``low=None``: unbounded below; ``high=None``: the int64 maximum)."""
         v = self.get(key)
         if not is_int(v):
             raise TypeError(f"{self.where(key)}: expected an integer, got {describe(v)}")
         v = int(v)
-        if (low is not None and v < low) or (high is not None and v > high):
-            raise ValueError(f"{self.where(key)}: got {describe(v)}; allowed: integers in [{low}, {high}]")
+        top = _INT64_MAX if high is None else high
+        if (low is not None and v < low) or v > top:
+            raise ValueError(f"{self.where(key)}: got {describe(v)}; allowed: integers in [{low}, {top}]")
         return v
 
     def float(self, key: str, low: float = -math.inf, high: float = math.inf, *, none_ok: bool = False) -> float | None:
@@ -301,10 +307,13 @@ class StateReader:
         shape: tuple[int | None, ...],
         low: Any = None,
         high: Any = None,
+        *,
+        finite: bool = True,
     ) -> np.ndarray:
         """A numpy array copied as float64 (``kind="f"``), int64 (``"i"``) or bool (``"b"``).
 
-        ``shape`` gives each axis's length (``None``: any). Float arrays must be finite; ``low``
+        ``shape`` gives each axis's length (``None``: any). Float arrays must be finite (unless
+        ``finite=False``, for a state that may hold NaN); ``low``
         and ``high`` (scalars or arrays broadcasting to the shape) bound the values. The dtype
         must be of that kind already: a float array is not accepted for integers, nor a bool
         array for numbers.
@@ -325,7 +334,7 @@ class StateReader:
         out = np.array(v, dtype={"f": np.float64, "i": np.int64, "b": bool}[kind])
         if kind == "i" and v.dtype.kind == "u" and v.size and int(v.max()) > np.iinfo(np.int64).max:
             raise ValueError(f"{where}: values too large for int64")
-        if kind == "f" and not np.all(np.isfinite(out)):
+        if kind == "f" and finite and not np.all(np.isfinite(out)):
             i = tuple(int(j) for j in np.argwhere(~np.isfinite(out))[0])
             raise ValueError(f"{where}: entry {i} is {out[i]}; allowed: finite numbers")
         if kind != "b" and out.size:
