@@ -202,7 +202,9 @@ class Feedback:
             if not is_int(v):
                 raise TypeError(f"feedback.length: expected a non-negative integer, got {describe(self.length)}")
             if v < 0:
-                raise ValueError(f"feedback.length: got {v}; allowed: a non-negative integer (environment steps)")
+                raise ValueError(
+                    f"feedback.length: got {describe(v)}; allowed: a non-negative integer (environment steps)"
+                )
             self.length = int(v)
         if self.losses is not None:
             arr = real_array(self.losses, "feedback.losses").astype(np.float64, copy=False)
@@ -324,8 +326,9 @@ class Teacher(abc.ABC):
     Checkpoints
     -----------
     :meth:`load_state_dict` is atomic: it builds the state on a fresh copy of the teacher
-    (same parameters), checks it there, and only then swaps it in, so a refused state leaves
-    the teacher exactly as it was. ``_set_state`` validates what it reads (a
+    (same parameters), checks it there, and only then moves the copy's learned attributes into
+    this teacher (so learned state must not keep references to the teacher object itself); a
+    refused state leaves the teacher exactly as it was. ``_set_state`` validates what it reads (a
     :class:`~autocurriculum.teachers.validation.StateReader` names the key of every refusal);
     anything it raises besides ``ValueError``/``TypeError`` is reported as a ``ValueError``; and
     the loaded copy's own ``state_dict()`` must give back the state it was given (NaN equal to

@@ -96,7 +96,7 @@ def test_malformed_feedback_is_refused(teacher: Teacher) -> None:
         ({"losses": [10**400]}, ValueError, r"feedback.losses: an element \(int of 1329 bits"),
         ({"losses": np.array(0.5)}, ValueError, r"feedback.losses: expected a 1-D array"),
         ({"length": True}, TypeError, r"feedback.length: expected a non-negative integer"),
-        ({"length": -1}, ValueError, r"feedback.length: got -1"),
+        ({"length": -1}, ValueError, r"feedback.length: got int -1"),
         ({"trajectories": [np.full((3, 2), np.inf)]}, ValueError, r"feedback.trajectories\[0\]: contains non-finite"),
         ({"trajectories": [np.ones((3, 2), dtype=complex)]}, TypeError, r"feedback.trajectories\[0\]: .*complex"),
         ({"trajectories": "abc"}, TypeError, r"feedback.trajectories: expected a sequence"),
