@@ -33,7 +33,7 @@ import copy
 import functools
 import math
 import pickle
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -408,7 +408,7 @@ def _set(state: Any, path: tuple[Any, ...], value: Any, delete: bool = False) ->
     return out
 
 
-def corrupted_states(state: Mapping[str, Any]) -> list[tuple[str, bool, Any]]:
+def corrupted_states(state: Mapping[str, Any], structural_only: bool = False) -> Iterator[tuple[str, bool, Any]]:
     """``(key, structural, state)`` corruptions of a teacher's ``state_dict()``.
 
     ``key`` is the key the refusal must name. Structural corruptions (``structural=True``: a key
@@ -416,40 +416,46 @@ def corrupted_states(state: Mapping[str, Any]) -> list[tuple[str, bool, Any]]:
     every teacher. Value corruptions (NaN or infinity in a float array or number, a negative or
     huge integer, a float array in another dtype, an array turned into a list or given an extra
     axis, a bool for a number) must be refused by teachers whose state cannot hold them (all the
-    built-in ones); a teacher may accept one only if it keeps working with it.
+    built-in ones); a teacher may accept one only if it keeps working with it. Each corrupted
+    state is a deep copy made when it is drawn.
     """
-    out: list[tuple[str, bool, Any]] = []
     for path, value in _paths(state):
         key = str(path[-1])
         if path[0] == "task_space" and len(path) > 1:
             continue  # compared whole with the teacher's space
-        out.append((key, True, _set(state, path, None, delete=True)))
-        out.append((key, True, _set(state, path, "corrupt" if not isinstance(value, str) else 12345)))
+        yield key, True, _set(state, path, None, delete=True)
+        yield key, True, _set(state, path, "corrupt" if not isinstance(value, str) else 12345)
         if isinstance(value, Mapping):
-            out.append(("unknown_key", True, _set(state, (*path, "unknown_key"), 1)))
-        if isinstance(value, np.ndarray) and value.dtype.kind in "fiub":
-            out.append((key, False, _set(state, path, value.tolist())))
-            out.append((key, False, _set(state, path, value[..., None])))
-            if value.dtype.kind == "f":
-                out.append((key, False, _set(state, path, value.astype(np.float32))))
-                out.append((key, False, _set(state, path, value.astype(np.complex128))))
-                if value.size:
-                    for bad in (math.nan, math.inf):
-                        v = value.copy()
-                        v.flat[0] = bad
-                        out.append((key, False, _set(state, path, v)))
-            elif value.dtype.kind in "iu":
-                out.append((key, False, _set(state, path, value.astype(np.float64))))
-                if value.size:
-                    v = value.astype(np.int64)
-                    v.flat[0] = -(10**6)
-                    out.append((key, False, _set(state, path, v)))
-        elif isinstance(value, (float, np.floating)):
-            out += [(key, False, _set(state, path, bad)) for bad in (math.nan, -math.inf)]
-        elif isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
-            out += [(key, False, _set(state, path, bad)) for bad in (-1, 10**400, True, float(value) + 0.5)]
-    out.append(("unknown_key", True, {**state, "unknown_key": 1}))
-    return out
+            yield "unknown_key", True, _set(state, (*path, "unknown_key"), 1)
+        if structural_only:
+            continue
+        for bad in _bad_values(value):
+            yield key, False, _set(state, path, bad)
+    yield "unknown_key", True, {**state, "unknown_key": 1}
+
+
+def _bad_values(value: Any) -> list[Any]:
+    """Values of the same key that a state holding ``value`` there should not hold."""
+    if isinstance(value, np.ndarray) and value.dtype.kind in "fiub":
+        out = [value.tolist(), value[..., None]]
+        if value.dtype.kind == "f":
+            out += [value.astype(np.float32), value.astype(np.complex128)]
+            for bad in (math.nan, math.inf) if value.size else ():
+                v = value.copy()
+                v.flat[0] = bad
+                out.append(v)
+        elif value.dtype.kind in "iu":
+            out.append(value.astype(np.float64))
+            if value.size:
+                v = value.astype(np.int64)
+                v.flat[0] = -(10**6)
+                out.append(v)
+        return out
+    if isinstance(value, (float, np.floating)):
+        return [math.nan, -math.inf]
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        return [-1, 10**400, True, float(value) + 0.5]
+    return []
 
 
 # ---------------------------------------------------------------------- checks of malformed input
@@ -520,9 +526,7 @@ def check_failed_load_leaves_teacher_untouched(
     _drive(t, steps, np.random.default_rng(15))
     twin = pickle.loads(pickle.dumps(t))
     before = t.state_dict()
-    for key, structural, bad in corrupted_states(before):
-        if structural_only and not structural:
-            continue
+    for key, structural, bad in corrupted_states(before, structural_only=structural_only):
         what = f"load_state_dict with state[...][{key!r}] corrupted"
         try:
             t.load_state_dict(bad)

@@ -253,7 +253,7 @@ _CORRUPTIONS: dict[int, list[tuple[str, bool, Any]]] = {}
 
 def _corruptions(case: Case) -> list[tuple[str, bool, Any]]:
     if id(case) not in _CORRUPTIONS:
-        _CORRUPTIONS[id(case)] = corrupted_states(case.state)
+        _CORRUPTIONS[id(case)] = list(corrupted_states(case.state))
     return _CORRUPTIONS[id(case)]
 
 
