@@ -638,13 +638,19 @@ def check_teacher(teacher: Teacher, quick: bool = False) -> None:
     """Run the contract checks on ``teacher``; raise :class:`ContractError` on the first failure.
 
     ``quick=True`` runs :data:`QUICK_CHECKS` only (about a second for the built-in teachers), as
-    an experiment runner does the first time it uses a plugin teacher.
+    an experiment runner does the first time it uses a plugin teacher. Every check works on
+    clones: ``teacher`` itself is not changed. Any exception a check meets is reported as a
+    :class:`ContractError` naming the teacher and the check.
     """
     for check in teacher_checks(teacher, quick=quick):
         try:
             check(teacher)
         except ContractError as e:
             raise ContractError(f"{type(teacher).__name__} fails {check.__name__}: {e}") from e
+        except Exception as e:  # a teacher that crashes inside a check breaks the contract too
+            raise ContractError(
+                f"{type(teacher).__name__} fails {check.__name__}: it raised {type(e).__name__}: {e}"
+            ) from e
 
 
 def parametrize_with_checks(teachers: Iterable[Teacher], quick: bool = False) -> Any:

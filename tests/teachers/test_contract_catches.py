@@ -183,3 +183,19 @@ def test_the_quick_checks_pass_the_built_in_teachers_and_are_a_subset() -> None:
     assert {c.__name__ for c in QUICK_CHECKS} <= {c.__name__ for c in ALL_CHECKS}
     for teacher in builtin_examples():
         check_teacher(teacher, quick=True)
+
+
+class Crashing(Random):
+    """Raises something other than ValueError/TypeError when it samples."""
+
+    name: ClassVar[str] = "crashing"
+
+    def _sample(self) -> tuple[Any, str, dict[str, Any]]:
+        raise RuntimeError("boom")
+
+
+def test_a_crash_inside_a_check_is_a_contract_error_and_the_teacher_is_not_touched() -> None:
+    teacher = Crashing(BOX, seed=0)
+    with pytest.raises(ContractError, match=r"Crashing fails check_samples_in_space: it raised RuntimeError: boom"):
+        check_teacher(teacher, quick=True)
+    assert not hasattr(teacher, "rng_")  # the checks work on clones
