@@ -316,10 +316,12 @@ class StateReader:
         ``finite=False``, for a state that may hold NaN); ``low``
         and ``high`` (scalars or arrays broadcasting to the shape) bound the values. The dtype
         must be of that kind already: a float array is not accepted for integers, nor a bool
-        array for numbers.
+        array for numbers. A torch tensor is read as the numpy array it holds.
         """
         v = self.get(key)
         where = self.where(key)
+        if _category(v) == "tensor":  # a checkpoint format may hand arrays back as torch tensors
+            v = v.detach().cpu().numpy()
         if not isinstance(v, np.ndarray):
             raise TypeError(f"{where}: expected a numpy array, got {describe(v)}")
         allowed = {"f": "f", "i": "iu", "b": "b"}[kind]
