@@ -460,7 +460,8 @@ class Teacher(abc.ABC):
             )
         if lesson.teacher_uid is not None and lesson.teacher_uid != self.uid_:
             raise ValueError(
-                f"lesson.teacher_uid: lesson {lid} was issued by another teacher ({describe(lesson.teacher_uid)}), "
+                f"lesson.teacher_uid: lesson {describe(lid)} was issued by another teacher "
+                f"({describe(lesson.teacher_uid)}), "
                 f"not by this {owner} ({self.uid_!r}); report each lesson to the teacher that sampled it"
             )
         task = self.task_space.check(lesson.task, "lesson.task")

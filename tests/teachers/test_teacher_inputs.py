@@ -60,7 +60,7 @@ def test_plr_applies_every_report_of_a_lesson() -> None:
 def test_lessons_of_another_teacher_and_forged_lessons_are_refused(teacher: Teacher) -> None:
     t, lesson, fb = setup_teacher(teacher)
     other, foreign, _ = setup_teacher(teacher)  # same parameters and seed, another instance
-    refused(t, foreign, fb, ValueError, r"lesson.teacher_uid: lesson \d+ was issued by another teacher")
+    refused(t, foreign, fb, ValueError, r"lesson.teacher_uid: lesson int \d+ was issued by another teacher")
     refused(
         t, Lesson(task=lesson.task, id=0), fb, ValueError, r"lesson.id: got 0 on a lesson that carries no teacher_uid"
     )
