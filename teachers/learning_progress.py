@@ -211,9 +211,10 @@ class LearningProgress(Teacher):
         r = self._state_reader(state)
         r.keys(["p_fast", "p_slow", "p_last", "counts", "origin_counts"])
         n = self.task_space.n
-        # outcomes (success flags or normalised returns) and their averages lie in [0, 1]
-        self.p_fast_ = r.array("p_fast", "f", (n,), 0.0, 1.0)
-        self.p_slow_ = r.array("p_slow", "f", (n,), 0.0, 1.0)
+        # outcomes (success flags or normalised returns) lie in [0, 1]; their moving averages too,
+        # up to rounding
+        self.p_fast_ = r.array("p_fast", "f", (n,), -1e-9, 1.0 + 1e-9)
+        self.p_slow_ = r.array("p_slow", "f", (n,), -1e-9, 1.0 + 1e-9)
         self.p_last_ = r.array("p_last", "f", (n,), 0.0, 1.0)
         self.counts_ = r.array("counts", "i", (n,), 0)
         if int(self.counts_.sum()) != self.n_updates_:

@@ -237,7 +237,7 @@ class MixtureTeacher(Teacher):
 
     def _read_gmm(self, g: StateReader, width: int) -> GaussianMixture:
         g.keys(["weights", "means", "covariances", "chol", "criterion", "log_likelihood", "n_iter", "converged"])
-        weights = g.array("weights", "f", (None,), 0.0, 1.0)
+        weights = g.array("weights", "f", (None,), 0.0)
         k = weights.shape[0]
         if k not in [int(v) for v in self.potential_ks]:
             raise ValueError(
