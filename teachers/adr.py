@@ -292,11 +292,24 @@ class ADR(Teacher):
         }
 
     def _set_state(self, state: dict[str, Any]) -> None:
-        self.low_ = np.asarray(state["low"], dtype=np.float64).copy()
-        self.high_ = np.asarray(state["high"], dtype=np.float64).copy()
-        d = self.task_space.dim
-        self.queues_ = {b: [[float(v) for v in state["queues"][f"{b}/{i}"]] for i in range(d)] for b in BOUNDS}
-        self.n_widened_ = int(state["n_widened"])
-        self.n_narrowed_ = int(state["n_narrowed"])
-        self.n_stale_ = int(state["n_stale"])
-        self.n_probes_ = int(state["n_probes"])
+        r = self._state_reader(state)
+        r.keys(["low", "high", "queues", "n_widened", "n_narrowed", "n_stale", "n_probes"])
+        space, d = self.task_space, self.task_space.dim
+        self.low_ = r.array("low", "f", (d,), space.low, space.high)
+        self.high_ = r.array("high", "f", (d,), self.low_, space.high)
+        q = r.sub("queues")
+        q.keys([f"{b}/{i}" for b in BOUNDS for i in range(d)])
+        self.queues_ = {b: [] for b in BOUNDS}
+        for b in BOUNDS:
+            for i in range(d):
+                queue = q.array(f"{b}/{i}", "f", (None,))
+                if queue.shape[0] >= int(self.queue_len):
+                    raise ValueError(
+                        f"{q.where(f'{b}/{i}')}: holds {queue.shape[0]} returns; a queue is cleared when it reaches "
+                        f"queue_len={self.queue_len}"
+                    )
+                self.queues_[b].append(queue.tolist())
+        self.n_widened_ = r.int("n_widened")
+        self.n_narrowed_ = r.int("n_narrowed")
+        self.n_stale_ = r.int("n_stale", 0, self.n_updates_)
+        self.n_probes_ = r.int("n_probes", 0, self.n_sampled_)

@@ -339,10 +339,12 @@ class ADS(Teacher):
         }
 
     def _set_state(self, state: dict[str, Any]) -> None:
-        progress = state["progress"]
-        if not is_int(progress) or not 1 <= progress <= self.horizon_:
-            raise ValueError(f"ADS state: progress must be an integer in [1, {self.horizon_}], got {progress!r}")
-        self.progress_ = int(progress)
-        self.n_advanced_ = int(state["n_advanced"])
-        self.last_score_ = None if state["last_score"] is None else float(state["last_score"])
-        self.last_ref_ = None if state["last_ref"] is None else float(state["last_ref"])
+        r = self._state_reader(state)
+        r.keys(["progress", "n_advanced", "last_score", "last_ref"])
+        start = max(1, int(self.progress_start * self.horizon_))  # progress only grows from here
+        self.progress_ = r.int("progress", start, self.horizon_)
+        self.n_advanced_ = r.int("n_advanced", self.progress_ - start, self.progress_ - start)
+        self.last_score_ = r.float("last_score", 0.0, none_ok=True)
+        self.last_ref_ = r.float("last_ref", 0.0, none_ok=True)
+        if (self.last_score_ is None) != (self.last_ref_ is None):
+            raise ValueError(f"{r.where('last_ref')}: last_score and last_ref are both None or both numbers")

@@ -150,6 +150,7 @@ class ALPGMM(MixtureTeacher):
 
     name: ClassVar[str] = "alp_gmm"
     PRESETS: ClassVar[dict[str, dict[str, Any]]] = ALP_GMM_PRESETS
+    _more_state_keys: ClassVar[tuple[str, ...]] = ("alp",)
 
     def _init_state(self) -> None:
         super()._init_state()
@@ -178,4 +179,10 @@ class ALPGMM(MixtureTeacher):
 
     def _set_state(self, state: dict[str, Any]) -> None:
         super()._set_state(state)
-        self.alp_.load(state["alp"])
+        a = self._state_reader(state).sub("alp")
+        a.keys(["tasks", "rewards"])
+        n, d = self.n_stored_, self.task_space.dim
+        # one (unit-cube task, normalised return) pair per stored episode
+        self.alp_.load(
+            {"tasks": a.array("tasks", "f", (n, d), 0.0, 1.0), "rewards": a.array("rewards", "f", (n,), 0.0, 1.0)}
+        )

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import abc
 import copy
+import hashlib
 import inspect
-import math
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, ClassVar
@@ -30,9 +31,16 @@ from typing import Any, ClassVar
 import numpy as np
 
 from autocurriculum.teachers.spaces import SubsetSpace, TaskSpace
-from autocurriculum.teachers.validation import is_int, is_number
+from autocurriculum.teachers.validation import (
+    StateReader,
+    describe,
+    is_int,
+    real_array,
+    real_number,
+    state_difference,
+)
 
-__all__ = ["FEEDBACK_FIELDS", "Feedback", "Lesson", "Teacher"]
+__all__ = ["FEEDBACK_FIELDS", "REPORT_RULES", "Feedback", "Lesson", "Teacher"]
 
 
 @dataclass(frozen=True)
@@ -53,12 +61,17 @@ class Lesson:
         Teacher-specific details needed to interpret the feedback later (the GMM component, the
         probed ADR bound, the level's buffer slot). Plain data, so the lesson pickles and can
         travel to a worker process and back.
+    teacher_uid:
+        The unique id of the teacher instance that issued the lesson (``None`` for external
+        lessons). A teacher refuses lessons with an id that another teacher issued. It is
+        provenance, not content: two lessons that differ only in ``teacher_uid`` compare equal.
     """
 
     task: Any
     id: int | None = None
     origin: str = "external"
     info: Mapping[str, Any] = field(default_factory=dict)
+    teacher_uid: str | None = None
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Lesson):
@@ -80,6 +93,39 @@ def _plain_equal(a: Any, b: Any) -> bool:
         a_arr, b_arr = np.asarray(a), np.asarray(b)
         return a_arr.shape == b_arr.shape and bool(np.array_equal(a_arr, b_arr))
     return bool(a == b)
+
+
+def _check_success(value: Any) -> bool:
+    """A bool, a numpy bool, a 0-d bool array, or the integers 0 and 1; anything else is refused."""
+    v = value
+    if isinstance(v, np.ndarray):
+        if v.shape != ():
+            raise ValueError(f"feedback.success: expected one bool, got {describe(value)}")
+        v = v.item()
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    if is_int(v) and v in (0, 1):
+        return bool(v)
+    raise TypeError(f"feedback.success: expected a bool (or the integers 0 and 1), got {describe(value)}")
+
+
+def _check_trajectories(value: Any) -> list[np.ndarray]:
+    """A non-empty sequence of non-empty, finite ``(T, obs_dim)`` real arrays."""
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, (Sequence, np.ndarray)):
+        raise TypeError(f"feedback.trajectories: expected a sequence of (T, obs_dim) arrays, got {describe(value)}")
+    trajs = []
+    for i, t in enumerate(value):
+        arr = real_array(t, f"feedback.trajectories[{i}]").astype(np.float64, copy=False)
+        if arr.ndim != 2 or arr.shape[0] == 0:
+            raise ValueError(
+                f"feedback.trajectories[{i}]: expected a non-empty (T, obs_dim) array, got shape {arr.shape}"
+            )
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"feedback.trajectories[{i}]: contains non-finite values; observations must be finite")
+        trajs.append(arr)
+    if not trajs:
+        raise ValueError("feedback.trajectories: expected at least one trajectory, got an empty sequence")
+    return trajs
 
 
 FEEDBACK_FIELDS = ("episode_return", "success", "score", "losses", "trajectories", "length", "extras")
@@ -128,39 +174,40 @@ class Feedback:
                     "(put other numbers under 'extras')"
                 )
             fb = cls(**dict(value))
-        elif isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
-            fb = cls(episode_return=float(value))
+        elif isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)):
+            fb = cls(episode_return=real_number(value, "feedback.episode_return"))
         else:
             raise TypeError(
                 f"feedback: expected a Feedback, a mapping of {list(FEEDBACK_FIELDS)} or a number "
-                f"(an episodic return), got {type(value).__name__} {value!r}"
+                f"(an episodic return), got {describe(value)}"
             )
         fb._validate()
         return fb
 
     def _validate(self) -> None:
+        """Check every given field; convert 0-d arrays and numpy scalars to Python numbers.
+
+        Strings, bools, complex numbers, arrays where one number is expected, integers too large
+        for a float and non-finite values are refused with an error naming the field.
+        """
         for name in ("episode_return", "score"):
-            v = getattr(self, name)
-            if v is None:
-                continue
-            if not is_number(v):
-                if isinstance(v, np.ndarray) and v.shape == ():
-                    v = v.item()
-                else:
-                    raise TypeError(f"feedback.{name}: expected a number, got {type(v).__name__} {v!r}")
-            if not math.isfinite(v):
-                raise ValueError(f"feedback.{name}: got {v}; feedback values must be finite numbers")
-            setattr(self, name, float(v))
+            if getattr(self, name) is not None:
+                setattr(self, name, real_number(getattr(self, name), f"feedback.{name}"))
         if self.success is not None:
-            if not isinstance(self.success, (bool, np.bool_)) and self.success not in (0, 1):
-                raise TypeError(f"feedback.success: expected a bool, got {self.success!r}")
-            self.success = bool(self.success)
+            self.success = _check_success(self.success)
         if self.length is not None:
-            if not is_int(self.length) or self.length < 0:
-                raise ValueError(f"feedback.length: expected a non-negative integer, got {self.length!r}")
-            self.length = int(self.length)
+            v = self.length
+            if isinstance(v, np.ndarray) and v.shape == () and v.dtype.kind in "iu":
+                v = v.item()
+            if not is_int(v):
+                raise TypeError(f"feedback.length: expected a non-negative integer, got {describe(self.length)}")
+            if v < 0:
+                raise ValueError(
+                    f"feedback.length: got {describe(v)}; allowed: a non-negative integer (environment steps)"
+                )
+            self.length = int(v)
         if self.losses is not None:
-            arr = np.asarray(self.losses, dtype=np.float64)
+            arr = real_array(self.losses, "feedback.losses").astype(np.float64, copy=False)
             if arr.ndim != 1:
                 raise ValueError(f"feedback.losses: expected a 1-D array of per-sample losses, got shape {arr.shape}")
             if not np.all(np.isfinite(arr)):
@@ -168,28 +215,14 @@ class Feedback:
                 raise ValueError(f"feedback.losses: entry {i} is {arr[i]}; losses must be finite")
             self.losses = arr
         if self.trajectories is not None:
-            trajs = []
-            for i, t in enumerate(self.trajectories):
-                arr = np.asarray(t, dtype=np.float64)
-                if arr.ndim != 2 or arr.shape[0] == 0:
-                    raise ValueError(
-                        f"feedback.trajectories[{i}]: expected a non-empty (T, obs_dim) array, got shape {arr.shape}"
-                    )
-                if not np.all(np.isfinite(arr)):
-                    raise ValueError(f"feedback.trajectories[{i}]: contains non-finite values")
-                trajs.append(arr)
-            if not trajs:
-                raise ValueError("feedback.trajectories: expected at least one trajectory, got an empty sequence")
-            self.trajectories = trajs
+            self.trajectories = _check_trajectories(self.trajectories)
         if not isinstance(self.extras, Mapping):
-            raise TypeError(f"feedback.extras: expected a mapping of name -> number, got {self.extras!r}")
+            raise TypeError(f"feedback.extras: expected a mapping of name -> number, got {describe(self.extras)}")
         clean = {}
         for k, v in self.extras.items():
-            if not is_number(v):
-                raise TypeError(f"feedback.extras[{k!r}]: expected a number, got {v!r}")
-            if not math.isfinite(v):
-                raise ValueError(f"feedback.extras[{k!r}]: got {v}; feedback values must be finite numbers")
-            clean[str(k)] = float(v)
+            if not isinstance(k, str):
+                raise TypeError(f"feedback.extras: keys must be strings, got the key {describe(k)}")
+            clean[k] = real_number(v, f"feedback.extras[{k!r}]")
         self.extras = clean
 
     def has(self, name: str) -> bool:
@@ -197,6 +230,68 @@ class Feedback:
         if name in FEEDBACK_FIELDS:
             return getattr(self, name) is not None
         return name in self.extras
+
+
+#: Allowed values of :attr:`Teacher.reports_per_lesson`.
+REPORT_RULES = ("one", "many")
+
+_STATE_KEYS = ("teacher", "version", "task_space", "rng", "n_sampled", "n_updates", "uid", "pending", "state")
+
+
+def _feed(h: Any, x: Any) -> None:
+    """Hash plain data canonically (numpy scalars as Python numbers, mappings by sorted key)."""
+    if isinstance(x, np.ndarray):
+        h.update(f"a{x.dtype.str}{x.shape}".encode())
+        h.update(np.ascontiguousarray(x).tobytes())
+    elif isinstance(x, Mapping):
+        h.update(b"{")
+        for k in sorted(x, key=repr):
+            h.update(repr(k).encode())
+            _feed(h, x[k])
+        h.update(b"}")
+    elif isinstance(x, (list, tuple)):
+        h.update(b"[")
+        for v in x:
+            _feed(h, v)
+        h.update(b"]")
+    elif isinstance(x, np.generic):
+        h.update(repr(x.item()).encode())
+    else:
+        h.update(repr(x).encode())
+
+
+def _fingerprint(origin: str, info: Mapping[str, Any]) -> str:
+    """A short digest of a lesson's origin and info, to recognise a lesson reported with altered fields.
+
+    The task is not part of it: a student may report on part of a lesson (the supervised loop
+    truncates the last subset to the budget), and the task is checked against the space anyway.
+    """
+    if not info:
+        return f"origin:{origin}"
+    h = hashlib.blake2b(digest_size=8)
+    _feed(h, (origin, info))
+    return h.hexdigest()
+
+
+def _load_rng(own: np.random.Generator, saved: Any) -> np.random.Generator:
+    """A generator of ``own``'s kind holding the saved bit-generator state, or a refusal naming the key."""
+    template = own.bit_generator.state
+
+    def check(t: Any, v: Any, where: str) -> None:
+        if isinstance(t, Mapping):
+            StateReader(v, where).keys(list(t))
+            for k in t:
+                check(t[k], v[k], f"{where}[{k!r}]")
+        elif isinstance(t, str):
+            if v != t:
+                raise ValueError(f"{where}: got {describe(v)}; this teacher's generator is {t!r}")
+        elif not is_int(v) or not 0 <= int(v) < 2**128:
+            raise TypeError(f"{where}: expected an integer in [0, 2**128), got {describe(v)}")
+
+    check(template, saved, "state['rng']")
+    gen = np.random.Generator(type(own.bit_generator)())
+    gen.bit_generator.state = copy.deepcopy(dict(saved))
+    return gen
 
 
 class Teacher(abc.ABC):
@@ -213,12 +308,39 @@ class Teacher(abc.ABC):
       keep learned state, ``_get_state()`` / ``_set_state()`` and ``_metrics()``.
 
     Learned state carries a trailing underscore (``rng_``, ``n_sampled_``).
+
+    Reports
+    -------
+    ``reports_per_lesson`` says how many reports a sampled lesson takes:
+
+    * ``"one"`` (the default, and the protocol of every built-in student: one lesson is one
+      episode, one epoch or one evaluation): a second report about a lesson is refused, and so
+      is a lesson whose origin or info differ from what :meth:`sample` issued under its id;
+    * ``"many"``: a lesson may be reported any number of times (PLR: several episodes on the
+      same level each update its score).
+
+    A lesson with an id must come from this teacher (its ``teacher_uid``, part of the
+    state dict so that a resumed teacher still recognises its lessons); a bare task or
+    ``Lesson(task=...)`` is an external lesson and may be reported any number of times.
+
+    Checkpoints
+    -----------
+    :meth:`load_state_dict` is atomic: it builds the state on a fresh copy of the teacher
+    (same parameters), checks it there, and only then moves the copy's learned attributes into
+    this teacher (so learned state must not keep references to the teacher object itself); a
+    refused state leaves the teacher exactly as it was. ``_set_state`` validates what it reads (a
+    :class:`~autocurriculum.teachers.validation.StateReader` names the key of every refusal);
+    anything it raises besides ``ValueError``/``TypeError`` is reported as a ``ValueError``; and
+    the loaded copy's own ``state_dict()`` must give back the state it was given (NaN equal to
+    NaN), so an unknown key, a coerced value or a dropped entry is refused even by a teacher
+    whose ``_set_state`` checks nothing.
     """
 
     name: ClassVar[str] = ""
     requires: ClassVar[frozenset[str]] = frozenset()
     space_types: ClassVar[tuple[type[TaskSpace], ...]] = (TaskSpace,)
     state_version: ClassVar[int] = 1
+    reports_per_lesson: ClassVar[str] = "one"
 
     task_space: TaskSpace
     seed: int | None
@@ -255,10 +377,16 @@ class Teacher(abc.ABC):
             raise TypeError(f"{type(self).__name__}: task_space must be one of ({allowed}), got {self.task_space!r}")
         if self.seed is not None and (not is_int(self.seed)):
             raise TypeError(f"{type(self).__name__}: seed must be an integer or None, got {self.seed!r}")
+        if self.reports_per_lesson not in REPORT_RULES:
+            raise TypeError(
+                f"{type(self).__name__}.reports_per_lesson: got {self.reports_per_lesson!r}; allowed: {list(REPORT_RULES)}"
+            )
         self._validate_params()
         self.rng_ = np.random.default_rng(self.seed)
         self.n_sampled_ = 0
         self.n_updates_ = 0
+        self.uid_ = uuid.uuid4().hex
+        self.pending_: dict[int, str] = {}  # lesson id -> fingerprint, lessons not yet reported
         self._init_state()
         self._is_setup = True
         return self
@@ -279,7 +407,9 @@ class Teacher(abc.ABC):
         self._ensure_setup()
         task, origin, info = self._sample()
         task = self.task_space.check(task, f"{type(self).__name__}._sample() result")
-        lesson = Lesson(task=task, id=self.n_sampled_, origin=origin, info=info)
+        lesson = Lesson(task=task, id=self.n_sampled_, origin=origin, info=info, teacher_uid=self.uid_)
+        if self.reports_per_lesson == "one":
+            self.pending_[self.n_sampled_] = _fingerprint(origin, info)
         self.n_sampled_ += 1
         return lesson
 
@@ -307,18 +437,61 @@ class Teacher(abc.ABC):
                     f"{np.asarray(lesson.task).shape[0]} samples; give one loss per sample, in lesson order"
                 )
         self._update(lesson, fb)
+        if lesson.id is not None:
+            self.pending_.pop(lesson.id, None)
         self.n_updates_ += 1
 
     def _coerce_lesson(self, lesson: Any) -> Lesson:
-        if isinstance(lesson, Lesson):
-            task = self.task_space.check(lesson.task, "lesson.task")
-            if lesson.id is not None and not 0 <= lesson.id < self.n_sampled_:
-                raise ValueError(
-                    f"lesson.id: {lesson.id} was never sampled by this teacher "
-                    f"(it has sampled ids 0..{self.n_sampled_ - 1})"
-                )
+        """Check a reported lesson against the rules of :class:`Teacher` (no side effect)."""
+        if not isinstance(lesson, Lesson):
+            return Lesson(task=self.task_space.check(lesson, "lesson"))
+        owner = type(self).__name__
+        if not isinstance(lesson.origin, str):
+            raise TypeError(f"lesson.origin: expected a string, got {describe(lesson.origin)}")
+        if not isinstance(lesson.info, Mapping):
+            raise TypeError(
+                f"lesson.info: expected a mapping (the info sample() returned, {{}} for an external lesson), "
+                f"got {describe(lesson.info)}"
+            )
+        lid = lesson.id
+        if lid is not None and not is_int(lid):
+            raise TypeError(
+                f"lesson.id: expected an integer issued by sample() (or None for an external task), got {describe(lid)}"
+            )
+        if lesson.teacher_uid is not None and lesson.teacher_uid != self.uid_:
+            raise ValueError(
+                f"lesson.teacher_uid: lesson {describe(lid)} was issued by another teacher "
+                f"({describe(lesson.teacher_uid)}), "
+                f"not by this {owner} ({self.uid_!r}); report each lesson to the teacher that sampled it"
+            )
+        task = self.task_space.check(lesson.task, "lesson.task")
+        if lid is None:
             return replace(lesson, task=task)
-        return Lesson(task=self.task_space.check(lesson, "lesson"))
+        lid = int(lid)
+        if not -(2**63) <= lid < 2**63:
+            raise ValueError(f"lesson.id: got {describe(lid)}, which this teacher never sampled")
+        if lesson.teacher_uid is None:
+            raise ValueError(
+                f"lesson.id: got {lid} on a lesson that carries no teacher_uid; only lessons returned by this "
+                f"{owner}'s sample() have ids (report an external task as Lesson(task=...) or as a bare task)"
+            )
+        if not 0 <= lid < self.n_sampled_:
+            raise ValueError(
+                f"lesson.id: {lid} was never sampled by this teacher (it has sampled ids 0..{self.n_sampled_ - 1})"
+            )
+        if self.reports_per_lesson == "one":
+            expected = self.pending_.get(lid)
+            if expected is None:
+                raise ValueError(
+                    f"lesson.id: lesson {lid} was already reported; {owner} takes one report per lesson "
+                    "(sample a new lesson for each episode or epoch)"
+                )
+            if _fingerprint(lesson.origin, lesson.info) != expected:
+                raise ValueError(
+                    f"lesson: lesson {lid} differs from the lesson this {owner} issued under that id "
+                    "(its origin or info changed); report lessons as sample() returned them"
+                )
+        return replace(lesson, task=task, id=lid)
 
     @abc.abstractmethod
     def _sample(self) -> tuple[Any, str, dict[str, Any]]:
@@ -340,8 +513,9 @@ class Teacher(abc.ABC):
 
     # ------------------------------------------------------------------ checkpoints
     def state_dict(self) -> dict[str, Any]:
-        """Everything needed to continue exactly: counters, learned state and RNG state."""
+        """Everything needed to continue exactly: counters, learned state and RNG state (plain data)."""
         self._ensure_setup()
+        ids = sorted(self.pending_)
         return {
             "teacher": f"{type(self).__module__}.{type(self).__qualname__}",
             "version": self.state_version,
@@ -349,36 +523,104 @@ class Teacher(abc.ABC):
             "rng": copy.deepcopy(self.rng_.bit_generator.state),
             "n_sampled": self.n_sampled_,
             "n_updates": self.n_updates_,
+            "uid": self.uid_,
+            "pending": {"ids": np.array(ids, dtype=np.int64), "fingerprints": [self.pending_[i] for i in ids]},
             "state": copy.deepcopy(self._get_state()),
         }
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        """Restore a :meth:`state_dict` into this teacher (built with the same parameters)."""
+        """Restore a :meth:`state_dict` into this teacher (built with the same parameters).
+
+        Atomic: the state is loaded into a fresh copy of the teacher and checked there; a state
+        that is refused (``ValueError``/``TypeError`` naming the key) leaves this teacher exactly
+        as it was.
+        """
+        candidate = self._loaded_copy(state)
+        params = set(self._param_names())
+        kept = {k: v for k, v in self.__dict__.items() if k in params}
+        self.__dict__.clear()
+        self.__dict__.update({k: v for k, v in candidate.__dict__.items() if k not in params})
+        self.__dict__.update(kept)
+
+    def _loaded_copy(self, state: Any) -> Teacher:
+        """A fresh teacher with this one's parameters holding ``state``, or a ``ValueError``/``TypeError``."""
         expected = f"{type(self).__module__}.{type(self).__qualname__}"
         if not isinstance(state, Mapping) or state.get("teacher") != expected:
-            got = state.get("teacher") if isinstance(state, Mapping) else type(state).__name__
-            raise ValueError(f"load_state_dict: state belongs to {got!r}, not to {expected!r}")
+            if not isinstance(state, Mapping):
+                raise TypeError(f"load_state_dict: expected a state dict (a mapping), got {describe(state)}")
+            raise ValueError(
+                f"load_state_dict: state['teacher'] is {describe(state.get('teacher'))}: the state belongs to "
+                f"another teacher, not to {expected!r}"
+            )
         if state.get("version") != self.state_version:
             raise ValueError(
-                f"load_state_dict: state version {state.get('version')!r} is not supported "
+                f"load_state_dict: state['version'] is {describe(state.get('version'))}, not supported "
                 f"(this {type(self).__name__} reads version {self.state_version})"
             )
         if state.get("task_space") != self.task_space.to_dict():
             raise ValueError(
-                f"load_state_dict: the saved task space {state.get('task_space')} differs from this "
+                f"load_state_dict: state['task_space']: the saved task space {state.get('task_space')} differs from this "
                 f"teacher's {self.task_space.to_dict()}"
             )
-        self.setup()
-        self.rng_.bit_generator.state = copy.deepcopy(state["rng"])
-        self.n_sampled_ = int(state["n_sampled"])
-        self.n_updates_ = int(state["n_updates"])
-        self._set_state(copy.deepcopy(state["state"]))
+        top = StateReader(state, "state")
+        top.keys(_STATE_KEYS)
+        candidate = type(self)(**self.get_params())
+        candidate.setup()
+        try:
+            candidate.rng_ = _load_rng(candidate.rng_, state["rng"])
+            candidate.n_sampled_ = top.int("n_sampled")
+            candidate.n_updates_ = top.int("n_updates")
+            uid = state["uid"]
+            if not isinstance(uid, str) or not 0 < len(uid) <= 64:
+                raise TypeError(
+                    f"state['uid']: expected a non-empty string of at most 64 characters, got {describe(uid)}"
+                )
+            candidate.uid_ = uid
+            candidate.pending_ = candidate._load_pending(top.sub("pending"))
+            candidate._set_state(copy.deepcopy(state["state"]))
+        except (ValueError, TypeError) as e:
+            text = str(e)
+            raise type(e)(text if text.startswith("load_state_dict") else f"load_state_dict: {text}") from e
+        except Exception as e:  # noqa: BLE001 - any failure to restore is a refused state
+            raise ValueError(
+                f"load_state_dict: state['state'] could not be restored ({type(e).__name__}: {e}); the state is "
+                "corrupt or was saved by another version of the teacher"
+            ) from e
+        diff = state_difference(dict(state), candidate.state_dict())
+        if diff is not None:
+            raise ValueError(
+                f"load_state_dict: {diff}: the loaded teacher does not give back the state it was given "
+                "(a value was converted, dropped or is unknown); the state is corrupt or from another version"
+            )
+        return candidate
+
+    def _load_pending(self, r: StateReader) -> dict[int, str]:
+        r.keys(["ids", "fingerprints"])
+        ids = r.array("ids", "i", (None,), low=0, high=self.n_sampled_ - 1)
+        fps = r.get("fingerprints")
+        if not isinstance(fps, (list, tuple)) or len(fps) != ids.size or not all(isinstance(f, str) for f in fps):
+            raise TypeError(f"{r.where('fingerprints')}: expected a list of {ids.size} strings, got {describe(fps)}")
+        if np.unique(ids).size != ids.size or not np.all(np.diff(ids) > 0):
+            raise ValueError(f"{r.where('ids')}: expected increasing, distinct lesson ids")
+        if ids.size and self.reports_per_lesson != "one":
+            raise ValueError(
+                f"{r.where('ids')}: {type(self).__name__} takes many reports per lesson and keeps no pending lessons"
+            )
+        return {int(i): str(f) for i, f in zip(ids, fps, strict=True)}
 
     def _get_state(self) -> dict[str, Any]:
         return {}
 
-    def _set_state(self, state: dict[str, Any]) -> None:  # noqa: B027 - optional hook
-        """Restore what :meth:`_get_state` returned (teachers without learned state keep nothing)."""
+    def _set_state(self, state: dict[str, Any]) -> None:
+        """Check and restore what :meth:`_get_state` returned (runs on a fresh copy, see :meth:`load_state_dict`).
+
+        The default, for teachers without learned state, accepts only an empty mapping.
+        """
+        self._state_reader(state).keys([])
+
+    def _state_reader(self, state: Any) -> StateReader:
+        """A :class:`StateReader` over the teacher's own part of a saved state (``state['state']``)."""
+        return StateReader(state, "state['state']")
 
     # ------------------------------------------------------------------ contract-suite support
     def example_feedback(self, lesson: Lesson, rng: np.random.Generator) -> Feedback:

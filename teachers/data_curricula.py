@@ -257,6 +257,7 @@ class _ScoredTeacher(_DataTeacher):
     scores: Any
     ordering: str
     eps: float
+    _more_state_keys: ClassVar[tuple[str, ...]] = ()  # state keys a subclass adds
 
     @property  # type: ignore[override]
     def requires(self) -> frozenset[str]:  # type: ignore[override]
@@ -323,10 +324,13 @@ class _ScoredTeacher(_DataTeacher):
         }
 
     def _set_state(self, state: dict[str, Any]) -> None:
-        self.n_presented_ = int(state["n_presented"])
-        self.last_size_ = int(state["last_size"])
-        self.losses_ = np.asarray(state["losses"], dtype=np.float64).copy()
-        self.seen_ = np.asarray(state["seen"], dtype=bool).copy()
+        r = self._state_reader(state)
+        r.keys(["n_presented", "last_size", "losses", "seen", *self._more_state_keys])
+        n = self.task_space.n
+        self.n_presented_ = r.int("n_presented", 0, n * self.n_sampled_)
+        self.last_size_ = r.int("last_size", 0, n)
+        self.losses_ = r.array("losses", "f", (n,), 0.0)
+        self.seen_ = r.array("seen", "b", (n,))
 
     def _metrics(self) -> dict[str, float]:
         out = super()._metrics()
@@ -376,8 +380,12 @@ class FullData(_DataTeacher):
         return {"n_presented": int(self.n_presented_), "last_size": int(self.last_size_)}
 
     def _set_state(self, state: dict[str, Any]) -> None:
-        self.n_presented_ = int(state["n_presented"])
-        self.last_size_ = int(state["last_size"])
+        r = self._state_reader(state)
+        r.keys(["n_presented", "last_size"])
+        n = self.task_space.n
+        # every lesson is the whole data set
+        self.n_presented_ = r.int("n_presented", n * self.n_sampled_, n * self.n_sampled_)
+        self.last_size_ = r.int("last_size", n if self.n_sampled_ else 0, n if self.n_sampled_ else 0)
 
     def example_feedback(self, lesson: Lesson, rng: np.random.Generator) -> Feedback:
         """Per-sample losses in ``[0, 2)``, as a supervised student reports them."""
@@ -391,6 +399,8 @@ class _PacedTeacher(_ScoredTeacher):
     scores), so the growing subsets are nested as they are for the other orderings.
     """
 
+    _more_state_keys: ClassVar[tuple[str, ...]] = ("random_order",)
+
     def _init_state(self) -> None:
         super()._init_state()
         self.random_order_ = self.rng_.permutation(self.task_space.n)
@@ -400,7 +410,12 @@ class _PacedTeacher(_ScoredTeacher):
 
     def _set_state(self, state: dict[str, Any]) -> None:
         super()._set_state(state)
-        self.random_order_ = np.asarray(state["random_order"], dtype=np.int64).copy()
+        r = self._state_reader(state)
+        n = self.task_space.n
+        order = r.array("random_order", "i", (n,), 0, n - 1)
+        if np.unique(order).size != n:
+            raise ValueError(f"{r.where('random_order')}: expected a permutation of 0..{n - 1}")
+        self.random_order_ = order
 
     def _size(self, t: float) -> int:
         raise NotImplementedError

@@ -208,8 +208,18 @@ class LearningProgress(Teacher):
         }
 
     def _set_state(self, state: dict[str, Any]) -> None:
-        self.p_fast_ = np.asarray(state["p_fast"], dtype=np.float64).copy()
-        self.p_slow_ = np.asarray(state["p_slow"], dtype=np.float64).copy()
-        self.p_last_ = np.asarray(state["p_last"], dtype=np.float64).copy()
-        self.counts_ = np.asarray(state["counts"], dtype=np.int64).copy()
-        self.origin_counts_ = dict(state["origin_counts"])
+        r = self._state_reader(state)
+        r.keys(["p_fast", "p_slow", "p_last", "counts", "origin_counts"])
+        n = self.task_space.n
+        # outcomes (success flags or normalised returns) lie in [0, 1]; their moving averages too,
+        # up to rounding
+        self.p_fast_ = r.array("p_fast", "f", (n,), -1e-9, 1.0 + 1e-9)
+        self.p_slow_ = r.array("p_slow", "f", (n,), -1e-9, 1.0 + 1e-9)
+        self.p_last_ = r.array("p_last", "f", (n,), 0.0, 1.0)
+        self.counts_ = r.array("counts", "i", (n,), 0)
+        if int(self.counts_.sum()) != self.n_updates_:
+            raise ValueError(
+                f"{r.where('counts')}: the counts sum to {int(self.counts_.sum())}, but the state records "
+                f"{self.n_updates_} updates (the state is inconsistent)"
+            )
+        self.origin_counts_ = r.counts("origin_counts", ["uniform", "learning_progress"], total=self.n_sampled_)

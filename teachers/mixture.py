@@ -26,7 +26,7 @@ from autocurriculum.teachers.base import Feedback, Lesson, Teacher
 from autocurriculum.teachers.gmm import CRITERIA, GaussianMixture, fit_best_gmm
 from autocurriculum.teachers.random_teacher import gaussian_params
 from autocurriculum.teachers.spaces import BoxSpace
-from autocurriculum.teachers.validation import is_int
+from autocurriculum.teachers.validation import StateReader, is_int
 
 __all__ = ["MixtureTeacher", "check_return_bounds", "normalise_return"]
 
@@ -69,6 +69,7 @@ class MixtureTeacher(Teacher):
     space_types: ClassVar[tuple[type, ...]] = (BoxSpace,)
     PRESETS: ClassVar[dict[str, dict[str, Any]]] = {}
     extra_dims: ClassVar[int] = 1  # window coordinates after the task
+    _more_state_keys: ClassVar[tuple[str, ...]] = ()  # state keys a subclass adds
     task_space: BoxSpace
 
     def __init__(
@@ -128,7 +129,7 @@ class MixtureTeacher(Teacher):
         self.bounds_ = check_return_bounds(self.return_bounds, owner)
 
     def _init_state(self) -> None:
-        self.window_ = np.empty((self.fit_rate, self.task_space.dim + self.extra_dims))  # ring buffer
+        self.window_ = np.zeros((self.fit_rate, self.task_space.dim + self.extra_dims))  # ring buffer
         self.n_stored_ = 0
         self.gmm_: GaussianMixture | None = None
         self.n_fits_ = 0
@@ -219,8 +220,36 @@ class MixtureTeacher(Teacher):
         }
 
     def _set_state(self, state: dict[str, Any]) -> None:
-        self.window_ = np.asarray(state["window"], dtype=np.float64).copy()
-        self.n_stored_ = int(state["n_stored"])
-        self.gmm_ = None if state["gmm"] is None else GaussianMixture.from_state(state["gmm"])
-        self.n_fits_ = int(state["n_fits"])
-        self.origin_counts_ = dict(state["origin_counts"])
+        r = self._state_reader(state)
+        r.keys(["window", "n_stored", "gmm", "n_fits", "origin_counts", *self._more_state_keys])
+        fit_rate, width = int(self.fit_rate), self.task_space.dim + self.extra_dims
+        # every window coordinate lies in [0, 1]: unit-cube tasks, normalised returns, ALP, relative time
+        self.window_ = r.array("window", "f", (fit_rate, width), 0.0, 1.0)
+        self.n_stored_ = r.int("n_stored", 0, self.n_updates_)
+        self.n_fits_ = r.int("n_fits", self.n_stored_ // fit_rate, self.n_stored_ // fit_rate)
+        if r.get("gmm") is None:
+            if self.n_fits_:
+                raise ValueError(f"{r.where('gmm')}: None after {self.n_fits_} fits; the state is inconsistent")
+            self.gmm_ = None
+        else:
+            self.gmm_ = self._read_gmm(r.sub("gmm"), width)
+        self.origin_counts_ = r.counts("origin_counts", ["bootstrap", "random", "gmm"], total=self.n_sampled_)
+
+    def _read_gmm(self, g: StateReader, width: int) -> GaussianMixture:
+        g.keys(["weights", "means", "covariances", "chol", "criterion", "log_likelihood", "n_iter", "converged"])
+        weights = g.array("weights", "f", (None,), 0.0)
+        k = weights.shape[0]
+        if k not in [int(v) for v in self.potential_ks]:
+            raise ValueError(
+                f"{g.where('weights')}: a mixture of {k} components, not one of potential_ks={list(self.potential_ks)}"
+            )
+        return GaussianMixture(
+            weights=weights,
+            means=g.array("means", "f", (k, width)),
+            covariances=g.array("covariances", "f", (k, width, width)),
+            chol=g.array("chol", "f", (k, width, width)),
+            criterion=g.float("criterion"),  # type: ignore[arg-type]
+            log_likelihood=g.float("log_likelihood"),  # type: ignore[arg-type]
+            n_iter=g.int("n_iter"),
+            converged=g.bool("converged"),
+        )

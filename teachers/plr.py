@@ -64,7 +64,8 @@ levels), ``"parent"`` (the parent's level id or ``None``), ``"generation"`` and,
 ``"edits"`` (a list of ``[dimension, sign]``).
 
 Reports may arrive in any order and several per lesson (several episodes on the same level):
-every report applies the update rule above to the level the lesson names. Lessons that did not
+every report applies the update rule above to the level the lesson names
+(``reports_per_lesson = "many"``; the other teachers take one report per lesson). Lessons that did not
 come from :meth:`sample` (``Lesson(task=...)``) are treated as new levels.
 
 Staleness counts lessons handed out: ``c`` is the number of lessons sampled so far and ``C_i``
@@ -96,7 +97,7 @@ import numpy as np
 from autocurriculum.teachers.base import Feedback, Lesson, Teacher
 from autocurriculum.teachers.random_teacher import gaussian_params
 from autocurriculum.teachers.spaces import BoxSpace, DiscreteSpace, TaskSpace
-from autocurriculum.teachers.validation import is_int, is_number
+from autocurriculum.teachers.validation import describe, is_int, is_number, real_array
 
 __all__ = ["PLR", "PLR_PRESETS", "PLR_PRESET_SCORES", "POWER_EPS", "replay_distribution"]
 
@@ -264,6 +265,7 @@ class PLR(Teacher):
 
     name: ClassVar[str] = "plr"
     requires: ClassVar[frozenset[str]] = frozenset({"score"})
+    reports_per_lesson: ClassVar[str] = "many"
     space_types: ClassVar[tuple[type[TaskSpace], ...]] = (BoxSpace, DiscreteSpace)
     PRESETS: ClassVar[dict[str, dict[str, Any]]] = PLR_PRESETS
     task_space: BoxSpace | DiscreteSpace
@@ -597,19 +599,63 @@ class PLR(Teacher):
         }
 
     def _set_state(self, state: dict[str, Any]) -> None:
-        n = int(np.asarray(state["scores"]).shape[0])
+        r = self._state_reader(state)
+        r.keys(
+            ["tasks", "scores", "last_sampled", "level_ids", "parents", "generations"]
+            + ["next_level_id", "pending_edit", "counts"]
+        )
+        space = self.task_space
+        scores = r.array("scores", "f", (None,))
+        n = scores.shape[0]
         if n > self.capacity_:
-            raise ValueError(f"load_state_dict: the saved buffer holds {n} levels, more than capacity {self.capacity_}")
+            raise ValueError(
+                f"{r.where('scores')}: the saved buffer holds {n} levels, more than this PLR's capacity {self.capacity_} "
+                f"(buffer_size={self.buffer_size!r}); the state was saved with other parameters"
+            )
+        if isinstance(space, DiscreteSpace):
+            tasks = r.array("tasks", "i", (n,), 0, space.n - 1)
+            if np.unique(tasks).size != n:
+                raise ValueError(f"{r.where('tasks')}: a level id appears twice in the buffer")
+        else:
+            tasks = r.array("tasks", "f", (n, space.dim), space.low, space.high)
+        next_id = r.int("next_level_id")
+        level_ids = r.array("level_ids", "i", (n,), 0, next_id - 1)
+        if np.unique(level_ids).size != n:
+            raise ValueError(f"{r.where('level_ids')}: a level id appears twice in the buffer")
+        last_sampled = r.array("last_sampled", "i", (n,), 0, self.n_sampled_)
+        parents = r.array("parents", "i", (n,), -1, next_id - 1)
+        generations = r.array("generations", "i", (n,), 0)
+        counts = r.counts("counts", ["new", "replay", "edit", "admitted", "rejected", "stale_feedback"])
+        if counts["new"] + counts["replay"] + counts["edit"] != self.n_sampled_:
+            raise ValueError(
+                f"{r.where('counts')}: new + replay + edit = {counts['new'] + counts['replay'] + counts['edit']} "
+                f"lessons, but the state records {self.n_sampled_} (the state is inconsistent)"
+            )
+        pending = r.get("pending_edit")
+        if pending is not None:
+            if not self.edit_prob > 0:
+                raise ValueError(f"{r.where('pending_edit')}: an edit is pending, but this PLR has edit_prob=0")
+            p = r.sub("pending_edit")
+            p.keys(["parent", "task", "generation"])
+            task = p.get("task")
+            if not isinstance(task, list):
+                raise TypeError(f"{p.where('task')}: expected a list of numbers, got {describe(task)}")
+            checked = space.check(real_array(task, p.where("task")), p.where("task"))
+            pending = {
+                "parent": p.int("parent", 0, next_id - 1),
+                "task": space.to_plain(checked),
+                "generation": p.int("generation"),
+            }
         self.size_ = n
-        self.tasks_[:n] = np.asarray(state["tasks"], dtype=self.tasks_.dtype).reshape(self.tasks_[:n].shape)
-        self.scores_[:n] = state["scores"]
-        self.last_sampled_[:n] = state["last_sampled"]
-        self.level_ids_[:n] = state["level_ids"]
-        self.parents_[:n] = state["parents"]
-        self.generations_[:n] = state["generations"]
-        self.next_level_id_ = int(state["next_level_id"])
-        self.pending_edit_ = state["pending_edit"]
-        self.counts_ = {k: int(v) for k, v in state["counts"].items()}
+        self.tasks_[:n] = tasks
+        self.scores_[:n] = scores
+        self.last_sampled_[:n] = last_sampled
+        self.level_ids_[:n] = level_ids
+        self.parents_[:n] = parents
+        self.generations_[:n] = generations
+        self.next_level_id_ = next_id
+        self.pending_edit_ = pending
+        self.counts_ = counts
         self._reindex()
 
 

@@ -338,20 +338,42 @@ class RIAC(Teacher):
         }
 
     def _set_state(self, state: dict[str, Any]) -> None:
-        d = self.task_space.dim
-        self.low_ = [row.copy() for row in np.asarray(state["low"], dtype=np.float64).reshape(-1, d)]
-        self.high_ = [row.copy() for row in np.asarray(state["high"], dtype=np.float64).reshape(-1, d)]
-        self.parent_ = [int(v) for v in state["parent"]]
-        self.cut_dim_ = [int(v) for v in state["cut_dim"]]
-        self.cut_threshold_ = [float(v) for v in state["cut_threshold"]]
-        self.children_ = [None if int(c[0]) < 0 else (int(c[0]), int(c[1])) for c in state["children"]]
-        tasks = np.asarray(state["window_tasks"], dtype=np.float64).reshape(-1, d)
-        rewards = np.asarray(state["window_rewards"], dtype=np.float64)
-        ends = np.cumsum(np.asarray(state["window_sizes"], dtype=np.int64))
-        starts = ends - np.asarray(state["window_sizes"], dtype=np.int64)
+        r = self._state_reader(state)
+        r.keys(
+            ["low", "high", "parent", "cut_dim", "cut_threshold", "children", "window_sizes", "window_tasks"]
+            + ["window_rewards", "n_splits", "n_trims", "origin_counts"]
+        )
+        space, d = self.task_space, self.task_space.dim
+        low = r.array("low", "f", (None, d), space.low, space.high)
+        m = low.shape[0]
+        high = r.array("high", "f", (m, d), low, space.high)
+        parent = r.array("parent", "i", (m,), -1, m - 1)
+        cut_dim = r.array("cut_dim", "i", (m,), -1, d - 1)
+        cut_threshold = r.array("cut_threshold", "f", (m,))
+        children = r.array("children", "i", (m, 2), -1, m - 1)
+        sizes = r.array("window_sizes", "i", (m,), 0, int(self.max_region_size))
+        internal = children[:, 0] >= 0
+        if np.any(internal != (children[:, 1] >= 0)) or np.any(internal != (cut_dim >= 0)) or np.any(sizes[internal]):
+            raise ValueError(
+                f"{r.where('children')}: the tree is inconsistent (every internal region needs two children and a "
+                "cut dimension and holds no window; every leaf has neither)"
+            )
+        total = int(sizes.sum())
+        tasks = r.array("window_tasks", "f", (total, d), space.low, space.high)
+        rewards = r.array("window_rewards", "f", (total,), 0.0, 1.0)  # normalised returns
+        self.n_splits_ = r.int("n_splits", (m - 1) // 2, (m - 1) // 2)
+        if m != 1 + 2 * self.n_splits_:
+            raise ValueError(f"{r.where('low')}: {m} regions; a tree grown by splits has an odd number")
+        self.n_trims_ = r.int("n_trims")
+        self.origin_counts_ = r.counts("origin_counts", ORIGINS, total=self.n_sampled_)
+        self.low_ = list(low)
+        self.high_ = list(high)
+        self.parent_ = [int(v) for v in parent]
+        self.cut_dim_ = [int(v) for v in cut_dim]
+        self.cut_threshold_ = [float(v) for v in cut_threshold]
+        self.children_ = [None if c[0] < 0 else (int(c[0]), int(c[1])) for c in children]
+        ends = np.cumsum(sizes)
+        starts = ends - sizes
         self.tasks_ = [tasks[a:b].copy() for a, b in zip(starts, ends, strict=True)]
         self.rewards_ = [rewards[a:b].copy() for a, b in zip(starts, ends, strict=True)]
-        self.alp_ = [region_alp(r) for r in self.rewards_]
-        self.n_splits_ = int(state["n_splits"])
-        self.n_trims_ = int(state["n_trims"])
-        self.origin_counts_ = dict(state["origin_counts"])
+        self.alp_ = [region_alp(w) for w in self.rewards_]

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from autocurriculum.teachers.validation import is_int
+from autocurriculum.teachers.validation import describe, is_int, real_array, real_number
 
 __all__ = [
     "BoxSpace",
@@ -163,10 +163,15 @@ class BoxSpace(TaskSpace):
     def check(self, task: Any, name: str = "task") -> np.ndarray:
         if isinstance(task, Mapping):
             task = self.from_mapping(task, name)
-        try:
-            arr = np.asarray(task, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise TypeError(f"{name}: expected a vector of {self.dim} numbers for {self!r}, got {task!r}") from None
+        if isinstance(task, np.ndarray) and task.dtype.kind in "iuf":
+            arr = task.astype(np.float64, copy=False)
+        else:  # never turn strings or bools into numbers
+            try:
+                arr = real_array(task, name).astype(np.float64)
+            except TypeError:
+                raise TypeError(
+                    f"{name}: expected a vector of {self.dim} numbers for {self!r}, got {describe(task)}"
+                ) from None
         if arr.ndim == 0 and self.dim == 1:
             arr = arr.reshape(1)
         if arr.shape == (self.dim,) and (arr >= self.low).all() and (arr <= self.high).all():
@@ -196,7 +201,7 @@ class BoxSpace(TaskSpace):
                 + (f" (missing {missing})" if missing else "")
                 + (f" (unknown {extra})" if extra else "")
             )
-        return np.array([float(task[n]) for n in self.names], dtype=np.float64)
+        return np.array([real_number(task[n], f"{name}[{n!r}]", finite=False) for n in self.names], dtype=np.float64)
 
     def sample(self, rng: np.random.Generator) -> np.ndarray:
         return rng.uniform(self.low, self.high)
@@ -226,7 +231,18 @@ class BoxSpace(TaskSpace):
         above[0] = self.high[0] + max(1.0, float(self.width[0]))
         nan = self.low.copy()
         nan[-1] = np.nan
-        return [above, nan, np.zeros(self.dim + 1), np.zeros((2, self.dim)), "not a task"]
+        mixed: list[Any] = [True, *self.low.tolist()[1:]]
+        return [
+            above,
+            nan,
+            np.zeros(self.dim + 1),
+            np.zeros((2, self.dim)),
+            "not a task",
+            [str(v) for v in self.low.tolist()],  # numbers as strings are not numbers
+            mixed,  # nor are bools
+            np.zeros(self.dim, dtype=bool),
+            np.full(self.dim, 10**400, dtype=object),
+        ]
 
     def to_plain(self, task: Any) -> list[float]:
         return [float(v) for v in np.asarray(task, dtype=np.float64)]
@@ -259,9 +275,10 @@ class DiscreteSpace(TaskSpace):
         if isinstance(task, np.ndarray) and task.ndim == 0:
             task = task.item()
         if not is_int(task):
-            raise TypeError(f"{name}: expected an integer task id in [0, {self.n - 1}], got {task!r}")
+            raise TypeError(f"{name}: expected an integer task id in [0, {self.n - 1}], got {describe(task)}")
         if not 0 <= task < self.n:
-            raise ValueError(f"{name}: task id {int(task)} lies outside [0, {self.n - 1}]")
+            shown = int(task) if abs(int(task)) < 2**63 else describe(task)
+            raise ValueError(f"{name}: task id {shown} lies outside [0, {self.n - 1}]")
         return int(task)
 
     def index(self, name: str) -> int:
@@ -274,7 +291,7 @@ class DiscreteSpace(TaskSpace):
         return {"kind": self.kind, "n": self.n, "names": None if self.names is None else list(self.names)}
 
     def invalid_examples(self) -> list[Any]:
-        return [self.n, -1, 0.5, [0, 1], "not a task"]
+        return [self.n, -1, 0.5, [0, 1], "not a task", True, np.array("0"), 10**400]
 
     def equal_tasks(self, a: Any, b: Any) -> bool:
         return int(a) == int(b)
@@ -298,7 +315,11 @@ class SubsetSpace(TaskSpace):
         self.n = int(n)
 
     def check(self, task: Any, name: str = "task") -> np.ndarray:
-        arr = np.asarray(task)
+        if isinstance(task, (list, tuple)) and len(task) == 0:
+            raise ValueError(
+                f"{name}: expected a non-empty 1-D array of sample indices, got an empty {type(task).__name__}"
+            )
+        arr = real_array(task, name, integer=True)
         if arr.ndim != 1 or arr.size == 0:
             raise ValueError(f"{name}: expected a non-empty 1-D array of sample indices, got shape {arr.shape}")
         if not np.issubdtype(arr.dtype, np.integer):
@@ -319,7 +340,15 @@ class SubsetSpace(TaskSpace):
         return {"kind": self.kind, "n": self.n}
 
     def invalid_examples(self) -> list[Any]:
-        return [np.array([0, self.n]), np.array([-1]), np.array([], dtype=np.int64), np.zeros((2, 1), dtype=np.int64)]
+        return [
+            np.array([0, self.n]),
+            np.array([-1]),
+            np.array([], dtype=np.int64),
+            np.zeros((2, 1), dtype=np.int64),
+            [0, True],
+            np.array([0.0, 1.0]),
+            ["0"],
+        ]
 
 
 class ProductSpace(TaskSpace):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -111,12 +113,20 @@ def test_reports_on_a_moved_bound_are_stale_and_not_queued() -> None:
 def test_forged_probe_info_is_rejected() -> None:
     teacher = _line()
     lesson = _probes(teacher, "high", 1)[0]
-    bad = Lesson(task=lesson.task, id=lesson.id, origin=lesson.origin, info={**lesson.info, "probe_bound": "top"})
+    # a sampled lesson whose info changed is not the lesson the teacher issued
+    with pytest.raises(ValueError, match="differs from the lesson this ADR issued"):
+        teacher.update(replace(lesson, info={**lesson.info, "probe_bound": "top"}), 1.0)
+    # nor is one whose task no longer matches its probe
+    with pytest.raises(ValueError, match="probe_value"):
+        teacher.update(replace(lesson, task=[0.5]), 1.0)
+    # an external lesson's probe info must describe its task
+    bad = Lesson(task=lesson.task, info={**lesson.info, "probe_bound": "top"})
     with pytest.raises(ValueError, match="probe_bound"):
         teacher.update(bad, 1.0)
-    bad = Lesson(task=[0.5], id=lesson.id, origin=lesson.origin, info=lesson.info)
+    bad = Lesson(task=[0.5], info=lesson.info)
     with pytest.raises(ValueError, match="probe_value"):
         teacher.update(bad, 1.0)
+    assert teacher.n_updates_ == 0
 
 
 @pytest.mark.parametrize(("high", "low"), [(-1.0, -1.0), (5.0, 5.0)])

@@ -6,6 +6,7 @@ edits and lineage, the train flag of each lesson origin, and feedback out of ord
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -350,11 +351,11 @@ def test_several_reports_for_one_new_level_enter_once() -> None:
 def test_forged_lesson_info_is_rejected() -> None:
     t = PLR(BOX, buffer_size=5, seed=0)
     lesson = t.sample()
-    forged = Lesson(task=lesson.task, id=lesson.id, origin=lesson.origin, info={**lesson.info, "level": 99})
+    forged = replace(lesson, info={**lesson.info, "level": 99})
     with pytest.raises(ValueError, match=r"info\['level'\]"):
         feed(t, forged, 1.0)
     with pytest.raises(ValueError, match="origin"):
-        feed(t, Lesson(task=lesson.task, id=lesson.id, origin="gmm", info={}), 1.0)
+        feed(t, replace(lesson, origin="gmm", info={}), 1.0)
     assert t.n_updates_ == 0
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -46,9 +48,11 @@ def test_external_tasks_are_accepted_and_checked() -> None:
 
 def test_unknown_lesson_id_rejected() -> None:
     t = Random(BOX, seed=0)
-    t.sample()
+    lesson = t.sample()
     with pytest.raises(ValueError, match="lesson.id: 5 was never sampled"):
-        t.update(Lesson(task=np.array([0.1, 0.1]), id=5), 0.0)
+        t.update(replace(lesson, id=5), 0.0)
+    with pytest.raises(ValueError, match="carries no teacher_uid"):
+        t.update(Lesson(task=np.array([0.1, 0.1]), id=0), 0.0)
 
 
 def test_state_dict_rejects_other_teacher_or_space() -> None:

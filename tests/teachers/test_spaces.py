@@ -132,3 +132,36 @@ def test_space_from_dict_errors() -> None:
         space_from_dict({"kind": "boxx"})
     with pytest.raises(ValueError, match=r"unknown keys \['hi'\]"):
         space_from_dict({"kind": "box", "low": [0], "hi": [1]})
+
+
+@pytest.mark.parametrize(
+    ("task", "fragment"),
+    [
+        ("0.5", "got str '0.5'"),
+        (True, "got bool True"),
+        (["0.5", "0.5"], "got list"),
+        ([0.5, True], r"got list \[0.5, True\]"),
+        (np.array([True, False]), "dtype bool"),
+        (np.array([0.5 + 0j, 0.5]), "dtype complex128"),
+        ({"a": "0.5", "b": 0.5}, r"task\['a'\]: expected a real number, got str '0.5'"),
+        ({"a": True, "b": 0.5}, r"task\['a'\]: expected a real number, got bool True"),
+    ],
+)
+def test_box_never_turns_strings_or_bools_into_numbers(task: object, fragment: str) -> None:
+    space = BoxSpace([0.0, 0.0], [1.0, 1.0], names=["a", "b"])
+    with pytest.raises(TypeError, match=fragment):
+        space.check(task)
+    with pytest.raises(ValueError, match=r"int of 1329 bits.*too large for a float"):
+        space.check([10**400, 0.5])
+    assert space.check([1, 0]).dtype == np.float64  # integers are numbers
+
+
+def test_subset_and_discrete_spaces_refuse_bools_and_strings() -> None:
+    with pytest.raises(TypeError, match="got an element bool True"):
+        SubsetSpace(5).check([0, True])
+    with pytest.raises(TypeError, match="got an element str '1'"):
+        SubsetSpace(5).check(["1"])
+    with pytest.raises(TypeError, match="got bool True"):
+        DiscreteSpace(5).check(True)
+    with pytest.raises(ValueError, match=r"task id int of 1329 bits .* lies outside \[0, 4\]"):
+        DiscreteSpace(5).check(10**400)
