@@ -374,7 +374,9 @@ def _check_environment(environment: EnvironmentConfig) -> None:
         raise ConfigError(f"environment.id: the entry point {entry!r} of {environment.id!r} cannot be loaded: {e}") from None
     if any(p.kind == p.VAR_KEYWORD for p in sig.parameters.values()):
         return
-    allowed = [p for p in sig.parameters if p != "self"]
+    # gymnasium.make's own keywords (max_episode_steps, disable_env_checker) besides the constructor's
+    make_keywords = [p for p in inspect.signature(gymnasium.make).parameters if p not in ("id", "kwargs")]
+    allowed = [p for p in sig.parameters if p != "self"] + make_keywords
     for key in environment.kwargs:
         if key not in allowed:
             raise ConfigError(

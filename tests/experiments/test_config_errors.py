@@ -99,3 +99,13 @@ def test_sizes_have_bounds(key: str, value: Any, message: str) -> None:
     }
     with pytest.raises(ConfigError, match=message):
         parse_config(data)
+
+
+def test_gymnasium_make_keywords_are_allowed() -> None:
+    student = build_student(
+        ComponentConfig("ppo", {"n_envs": 1}),
+        EnvironmentConfig("autocurriculum/StumpTracks-v0", {"body": "short", "max_episode_steps": 100}),
+        EVAL,
+        seed=0,
+    )
+    assert student.env_kwargs == {"body": "short", "max_episode_steps": 100}
