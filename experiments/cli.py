@@ -21,7 +21,7 @@ from pathlib import Path
 from autocurriculum.experiments.config import ConfigError, load_config
 from autocurriculum.experiments.registry import environment_ids, student_factories, teacher_classes
 from autocurriculum.experiments.report import build_report
-from autocurriculum.experiments.runner import RunDirectoryExists, resume_run, run_experiment
+from autocurriculum.experiments.runner import RunDirectoryError, RunDirectoryExists, resume_run, run_experiment
 
 CONFIG_DIR = Path(__file__).resolve().parent / "configs"
 
@@ -164,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except (ConfigError, RunDirectoryExists) as e:
+    except (ConfigError, RunDirectoryExists, RunDirectoryError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
 

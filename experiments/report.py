@@ -86,7 +86,7 @@ def build_report(paths: list[Path]) -> Report:
     runs: dict[str, list[tuple[int, list[dict[str, float]]]]] = {}
     unit = "steps"
     for path in paths:
-        for run_dir in find_run_dirs(Path(path)):
+        for run_dir in find_run_dirs(Path(path), owned=False):
             config = yaml.safe_load((run_dir / RUN_CONFIG).read_text())
             label = config["teacher"]["label"]
             evals_path = run_dir / EVALS

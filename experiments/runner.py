@@ -2,6 +2,8 @@
 
 A run directory (``{output_dir}/{name}/{teacher label}__seed{seed}/``) holds
 
+* ``.autocurriculum-run``: the marker that proves the runner created it (see
+  :mod:`autocurriculum.experiments.rundir`); directories without it are never touched;
 * ``run.yaml``: the resolved configuration of this run;
 * ``tensorboard/``: the event files;
 * ``checkpoint.pkl``: everything needed to continue (teacher state with its RNG, student,
@@ -10,7 +12,9 @@ A run directory (``{output_dir}/{name}/{teacher label}__seed{seed}/``) holds
 * ``summary.json``: written when the run finishes.
 
 An existing run directory is never overwritten: :func:`run_experiment` refuses unless told to
-``overwrite`` (which deletes it first) and :func:`resume_run` continues it from its checkpoint.
+``overwrite`` and :func:`resume_run` continues it from its checkpoint. Overwriting, or restarting
+a run that never wrote a checkpoint, removes only the files the runner wrote, and only in a
+directory with its marker; anything else in it stays.
 """
 
 from __future__ import annotations
@@ -18,7 +22,6 @@ from __future__ import annotations
 import json
 import os
 import pickle
-import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -31,9 +34,24 @@ import yaml
 from autocurriculum.experiments.config import ConfigError, ExperimentConfig, RunSpec, parse_config
 from autocurriculum.experiments.monitor import RunMonitor
 from autocurriculum.experiments.registry import build_student, build_teacher, run_seeds
+from autocurriculum.experiments.rundir import (
+    CHECKPOINT,
+    EVALS,
+    EXPERIMENT_MARKER,
+    RUN_CONFIG,
+    RUN_MARKER,
+    SUMMARY,
+    RunDirectoryError,
+    check_marker,
+    has_marker,
+    remove_run_files,
+    write_atomic,
+    write_marker,
+)
 from autocurriculum.students.base import Student
 
 __all__ = [
+    "RunDirectoryError",
     "RunDirectoryExists",
     "find_run_dirs",
     "load_checkpoint",
@@ -43,10 +61,6 @@ __all__ = [
     "save_checkpoint",
 ]
 
-CHECKPOINT = "checkpoint.pkl"
-RUN_CONFIG = "run.yaml"
-EVALS = "eval.jsonl"
-SUMMARY = "summary.json"
 CHECKPOINT_VERSION = 1
 
 
@@ -241,14 +255,17 @@ def run_single(spec: RunSpec, run_dir: Path, *, resume: bool, progress_bar: bool
 def _prepare(spec: RunSpec, overwrite: bool) -> Path:
     run_dir = spec.run_dir
     if run_dir.exists():
+        check_marker(run_dir, RUN_MARKER)
         if not overwrite:
             raise RunDirectoryExists(
                 f"run directory {run_dir} already exists; continue it with `autocurriculum resume {run_dir}` "
                 "or replace it with `autocurriculum run --overwrite`"
             )
-        shutil.rmtree(run_dir)
-    run_dir.mkdir(parents=True)
-    (run_dir / RUN_CONFIG).write_text(yaml.safe_dump(spec.to_dict(), sort_keys=False))
+        remove_run_files(run_dir)
+    else:
+        run_dir.mkdir(parents=True)
+        write_marker(run_dir, RUN_MARKER)
+    write_atomic(run_dir / RUN_CONFIG, yaml.safe_dump(spec.to_dict(), sort_keys=False))
     return run_dir
 
 
@@ -282,14 +299,21 @@ def run_experiment(
     false, nothing is run and :class:`RunDirectoryExists` explains how to resume or overwrite.
     """
     specs = config.runs()
+    exp_dir = config.experiment_dir
+    if exp_dir.exists() and (not exp_dir.is_dir() or any(exp_dir.iterdir())):
+        check_marker(exp_dir, EXPERIMENT_MARKER)
     existing = [s.run_dir for s in specs if s.run_dir.exists()]
+    for run_dir in existing:
+        check_marker(run_dir, RUN_MARKER)
     if existing and not overwrite:
         raise RunDirectoryExists(
             f"run directory {existing[0]} already exists ({len(existing)} of {len(specs)} runs); continue with "
             f"`autocurriculum resume {config.experiment_dir}` or replace with `autocurriculum run --overwrite`"
         )
-    config.experiment_dir.mkdir(parents=True, exist_ok=True)
-    (config.experiment_dir / "experiment.yaml").write_text(yaml.safe_dump(config.to_dict(), sort_keys=False))
+    exp_dir.mkdir(parents=True, exist_ok=True)
+    if not has_marker(exp_dir, EXPERIMENT_MARKER):
+        write_marker(exp_dir, EXPERIMENT_MARKER)
+    write_atomic(exp_dir / "experiment.yaml", yaml.safe_dump(config.to_dict(), sort_keys=False))
     dirs = [_prepare(s, overwrite) for s in specs]
     show = progress_bar and jobs <= 1
     return _execute([(s, d, False, show) for s, d in zip(specs, dirs, strict=True)], jobs)
@@ -307,15 +331,34 @@ def _spec_from_run_dir(run_dir: Path) -> RunSpec:
     return config.runs()[0]
 
 
-def find_run_dirs(path: Path) -> list[Path]:
-    """``path`` itself if it is a run directory, else the run directories directly inside it."""
-    if (path / RUN_CONFIG).is_file():
-        return [path]
+def find_run_dirs(path: Path, *, owned: bool = True) -> list[Path]:
+    """``path`` itself if it is a run directory, else the run directories directly inside it.
+
+    With ``owned`` (resume), only directories with the runner's markers count, and a directory
+    without them is refused naming it; without it (reading a report), any directory with a
+    ``run.yaml`` does.
+    """
     if not path.is_dir():
-        raise ConfigError(f"{path}: no such run or experiment directory")
-    found = sorted(p for p in path.iterdir() if (p / RUN_CONFIG).is_file())
+        kind = "not a directory" if path.exists() else "no such run or experiment directory"
+        raise ConfigError(f"{path}: {kind}")
+    if not owned:
+        if (path / RUN_CONFIG).is_file():
+            return [path]
+        found = sorted(p for p in path.iterdir() if (p / RUN_CONFIG).is_file())
+        if not found:
+            raise ConfigError(f"{path}: contains no run directories (none has a {RUN_CONFIG})")
+        return found
+    if has_marker(path, RUN_MARKER):
+        check_marker(path, RUN_MARKER)
+        return [path]
+    if not has_marker(path, EXPERIMENT_MARKER) and (path / RUN_CONFIG).is_file():
+        check_marker(path, RUN_MARKER)  # raises, naming the directory
+    check_marker(path, EXPERIMENT_MARKER)
+    found = sorted(p for p in path.iterdir() if p.is_dir() and has_marker(p, RUN_MARKER))
+    for run_dir in found:
+        check_marker(run_dir, RUN_MARKER)
     if not found:
-        raise ConfigError(f"{path}: contains no run directories (none has a {RUN_CONFIG})")
+        raise ConfigError(f"{path}: contains no run directories (none has a {RUN_MARKER} file)")
     return found
 
 
@@ -336,8 +379,6 @@ def resume_run(
         has_checkpoint = (run_dir / CHECKPOINT).is_file()
         if not has_checkpoint:
             log(f"{run_dir}: no checkpoint yet, starting it again")
-            for child in run_dir.iterdir():
-                if child.name != RUN_CONFIG:
-                    shutil.rmtree(child) if child.is_dir() else child.unlink()
+            remove_run_files(run_dir)
         todo.append((spec, run_dir, has_checkpoint, progress_bar and jobs <= 1))
     return _execute(todo, jobs)

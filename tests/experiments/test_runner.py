@@ -60,14 +60,14 @@ def test_run_writes_the_run_directory(tmp_path: Path) -> None:
     assert {p.name for p in run_dir.iterdir()} >= {
         "run.yaml",
         "eval.jsonl",
-        "checkpoint.pkl",
+        "checkpoint.ckpt",
         "summary.json",
         "tensorboard",
     }
     assert [e["step"] for e in evals_of(run_dir)] == [500, 1000, 1500, 2000, 2500, 3000]
     resolved = yaml.safe_load((run_dir / "run.yaml").read_text())
     assert resolved["teacher"]["name"] == "alp_gmm" and resolved["seed"] == 0
-    state = load_checkpoint(run_dir / "checkpoint.pkl")
+    state = load_checkpoint(run_dir / "checkpoint.ckpt")
     assert state["progress"] == 3000 and state["teacher"]["n_updates"] == 3000
 
 
@@ -92,7 +92,7 @@ def test_cli_refuses_with_exit_code_and_message(tmp_path: Path, capsys: pytest.C
 
 
 def test_checkpoint_write_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = tmp_path / "checkpoint.pkl"
+    path = tmp_path / "checkpoint.ckpt"
     save_checkpoint(path, {"progress": 1})
 
     def crash(obj: object, f: object, protocol: int | None = None) -> None:
@@ -123,20 +123,20 @@ def test_resume_after_sigkill_equals_uninterrupted_run(tmp_path: Path) -> None:
     )
     run_dir = parse_config(data).runs()[0].run_dir
     deadline = time.monotonic() + 120
-    while not (run_dir / "checkpoint.pkl").exists():
+    while not (run_dir / "checkpoint.ckpt").exists():
         assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
         assert time.monotonic() < deadline
         time.sleep(0.01)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert not (run_dir / "summary.json").exists(), "the run finished before it could be killed"
-    killed_at = load_checkpoint(run_dir / "checkpoint.pkl")["progress"]
+    killed_at = load_checkpoint(run_dir / "checkpoint.ckpt")["progress"]
     assert 0 < killed_at < 20000
 
     resume_run(run_dir, progress_bar=False, log=lambda s: None)
     assert evals_of(run_dir) == evals_of(reference.runs()[0].run_dir)
-    final = load_checkpoint(run_dir / "checkpoint.pkl")
-    expected = load_checkpoint(reference.runs()[0].run_dir / "checkpoint.pkl")
+    final = load_checkpoint(run_dir / "checkpoint.ckpt")
+    expected = load_checkpoint(reference.runs()[0].run_dir / "checkpoint.ckpt")
     assert final["teacher"]["rng"] == expected["teacher"]["rng"]
     assert (final["student"]["competence"] == expected["student"]["competence"]).all()
 
