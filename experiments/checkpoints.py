@@ -263,7 +263,7 @@ def decode(data: bytes) -> Any:
 
 
 def read_checkpoint(paths: list[Path], warn: Callable[[str], None]) -> tuple[Any, Path]:
-    """Decode the first intact file of ``paths`` (newest first); ``warn`` names each bad one.
+    """Decode the first intact file of ``paths`` (newest first); ``warn`` names each bad one before it.
 
     Raises :class:`CheckpointError` naming every file when none is readable.
     """
@@ -276,10 +276,17 @@ def read_checkpoint(paths: list[Path], warn: Callable[[str], None]) -> tuple[Any
             continue
         except OSError as e:
             problems.append(f"{path}: unreadable ({e.strerror})")
-        else:
-            try:
-                return decode(data), path
-            except CheckpointError as e:
-                problems.append(f"{path}: {e}")
-        warn(f"warning: {problems[-1]}; trying the previous checkpoint")
-    raise CheckpointError("no readable checkpoint: " + "; ".join(problems))
+            continue
+        try:
+            state = decode(data)
+        except CheckpointError as e:
+            problems.append(f"{path}: {e}")
+            continue
+        for problem in problems:
+            warn(f"warning: {problem}; continuing from {path} instead")
+        return state, path
+    raise CheckpointError(
+        "no readable checkpoint ("
+        + "; ".join(problems)
+        + "); start the run again with `autocurriculum run --overwrite`"
+    )

@@ -18,6 +18,7 @@ import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from autocurriculum.experiments.checkpoints import CheckpointError
 from autocurriculum.experiments.config import ConfigError, load_config
 from autocurriculum.experiments.registry import environment_ids, student_factories, teacher_classes
 from autocurriculum.experiments.report import build_report
@@ -164,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except (ConfigError, RunDirectoryExists, RunDirectoryError) as e:
+    except (ConfigError, CheckpointError, RunDirectoryExists, RunDirectoryError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
 

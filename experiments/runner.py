@@ -6,8 +6,11 @@ A run directory (``{output_dir}/{name}/{teacher label}__seed{seed}/``) holds
   :mod:`autocurriculum.experiments.rundir`); directories without it are never touched;
 * ``run.yaml``: the resolved configuration of this run;
 * ``tensorboard/``: the event files;
-* ``checkpoint.pkl``: everything needed to continue (teacher state with its RNG, student,
-  counters, evaluation history), written atomically (temporary file, fsync, rename);
+* ``checkpoint.ckpt``: everything needed to continue (teacher state with its RNG, student,
+  counters, evaluation history), in a plain-data format with a SHA-256 checksum that cannot
+  execute code on load (:mod:`autocurriculum.experiments.checkpoints` says why this format),
+  written atomically (temporary file, fsync, rename); ``checkpoint.previous.ckpt``: the one
+  before, loaded (with a warning naming the bad file) when the newest is damaged;
 * ``eval.jsonl``: one JSON line per evaluation;
 * ``summary.json``: written when the run finishes.
 
@@ -19,9 +22,9 @@ directory with its marker; anything else in it stays.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-import pickle
 import sys
 import time
 from collections.abc import Callable
@@ -31,6 +34,7 @@ from typing import Any
 
 import yaml
 
+from autocurriculum.experiments.checkpoints import CheckpointError, encode, read_checkpoint
 from autocurriculum.experiments.config import ConfigError, ExperimentConfig, RunSpec, parse_config
 from autocurriculum.experiments.monitor import RunMonitor
 from autocurriculum.experiments.registry import build_student, build_teacher, run_seeds
@@ -38,13 +42,16 @@ from autocurriculum.experiments.rundir import (
     CHECKPOINT,
     EVALS,
     EXPERIMENT_MARKER,
+    PREVIOUS_CHECKPOINT,
     RUN_CONFIG,
     RUN_MARKER,
     SUMMARY,
     RunDirectoryError,
     check_marker,
+    file_error,
     has_marker,
     remove_run_files,
+    tmp_name,
     write_atomic,
     write_marker,
 )
@@ -61,7 +68,6 @@ __all__ = [
     "save_checkpoint",
 ]
 
-CHECKPOINT_VERSION = 1
 
 
 class RunDirectoryExists(FileExistsError):
@@ -69,29 +75,58 @@ class RunDirectoryExists(FileExistsError):
 
 
 # ---------------------------------------------------------------------- checkpoints
+def previous_checkpoint(path: Path) -> Path:
+    """Where :func:`save_checkpoint` keeps the checkpoint it replaces (``checkpoint.previous.ckpt``)."""
+    return path.with_name(f"{path.stem}.previous{path.suffix}")
+
+
 def save_checkpoint(path: Path, state: dict[str, Any]) -> float:
-    """Write ``state`` to ``path`` atomically; return the seconds it took."""
+    """Write ``state`` to ``path`` (format of :mod:`~autocurriculum.experiments.checkpoints`); return the seconds.
+
+    The file is written beside its target and fsynced; the current checkpoint then becomes
+    :func:`previous_checkpoint` and the new one takes its place (two renames: at every moment at
+    least one complete checkpoint exists). A failed write removes its temporary file and raises
+    :class:`~autocurriculum.experiments.rundir.RunFileError` naming ``path``.
+    """
     start = time.perf_counter()
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "wb") as f:
-        pickle.dump({"version": CHECKPOINT_VERSION, **state}, f, protocol=pickle.HIGHEST_PROTOCOL)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    dir_fd = os.open(path.parent, os.O_RDONLY)
+    data = encode(state)
+    tmp = tmp_name(path)
     try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        if path.exists():
+            os.replace(path, previous_checkpoint(path))
+        os.replace(tmp, path)
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise file_error(path, e) from None
     return time.perf_counter() - start
 
 
-def load_checkpoint(path: Path) -> dict[str, Any]:
-    """Read a checkpoint written by :func:`save_checkpoint` (a file of this project's own runs)."""
-    with open(path, "rb") as f:
-        state = pickle.load(f)  # noqa: S301 - checkpoints are written by this runner
-    if not isinstance(state, dict) or state.get("version") != CHECKPOINT_VERSION:
-        raise ValueError(f"{path}: not a checkpoint of version {CHECKPOINT_VERSION}")
+def _warn(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def load_checkpoint(path: Path, warn: Callable[[str], None] = _warn) -> dict[str, Any]:
+    """Read the newest intact checkpoint: ``path``, else its :func:`previous_checkpoint` (``warn`` says so).
+
+    ``path`` is a checkpoint file or a run directory. Raises
+    :class:`~autocurriculum.experiments.checkpoints.CheckpointError` naming the files when
+    neither is readable; nothing in a file can run code.
+    """
+    if path.is_dir():
+        path = path / CHECKPOINT
+    state, _ = read_checkpoint([path, previous_checkpoint(path)], warn)
+    if not isinstance(state, dict) or not {"progress", "teacher", "student", "evals", "wall_time"} <= set(state):
+        raise CheckpointError(f"{path}: not a run checkpoint (missing keys)")
     return state
 
 
@@ -160,7 +195,7 @@ def run_single(spec: RunSpec, run_dir: Path, *, resume: bool, progress_bar: bool
     evals: list[dict[str, Any]] = []
     wall_before = 0.0
     if resume:
-        state = load_checkpoint(run_dir / CHECKPOINT)
+        state = load_checkpoint(run_dir)
         teacher.load_state_dict(state["teacher"])
         student.load_state_dict(state["student"])
         evals = list(state["evals"])
@@ -376,7 +411,7 @@ def resume_run(
         if (run_dir / SUMMARY).is_file():
             log(f"{run_dir}: already finished, skipped")
             continue
-        has_checkpoint = (run_dir / CHECKPOINT).is_file()
+        has_checkpoint = any((run_dir / name).is_file() for name in (CHECKPOINT, PREVIOUS_CHECKPOINT))
         if not has_checkpoint:
             log(f"{run_dir}: no checkpoint yet, starting it again")
             remove_run_files(run_dir)

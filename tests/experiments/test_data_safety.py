@@ -3,15 +3,23 @@ that the runner did not write, nothing executed from a file, one-line errors nam
 
 from __future__ import annotations
 
+import hashlib
+import json
+import math
+import pickle
+import struct
+from collections import OrderedDict
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
+from autocurriculum.experiments.checkpoints import MAGIC, CheckpointError, decode, encode
 from autocurriculum.experiments.cli import main
 from autocurriculum.experiments.config import parse_config
 from autocurriculum.experiments.rundir import RUN_MARKER, RunDirectoryError
-from autocurriculum.experiments.runner import resume_run, run_experiment
+from autocurriculum.experiments.runner import load_checkpoint, resume_run, run_experiment
 
 
 def small(tmp_path: Path, **overrides: object) -> dict:
@@ -86,3 +94,113 @@ def test_overwrite_refuses_an_unmarked_directory_where_a_run_would_go(tmp_path: 
     with pytest.raises(RunDirectoryError, match="not an autocurriculum"):
         run_experiment(cfg, overwrite=True, progress_bar=False)
     assert tree(cfg.experiment_dir) == {"random__seed0/thesis.tex": b"chapter 1"}
+
+
+# ---------------------------------------------------------------------- 3. checkpoints
+class _Evil:
+    """Unpickling this writes a file: the proof that a loader executed code."""
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+
+    def __reduce__(self) -> tuple:
+        return (Path.write_text, (self.target, "code ran"))
+
+
+def finished_run(tmp_path: Path, **overrides: object) -> Path:
+    cfg = parse_config(small(tmp_path, **overrides))
+    run_experiment(cfg, progress_bar=False)
+    return cfg.runs()[0].run_dir
+
+
+def test_a_crafted_pickle_checkpoint_is_refused_and_runs_nothing(tmp_path: Path) -> None:
+    run_dir = finished_run(tmp_path)
+    (run_dir / "summary.json").unlink()
+    proof = tmp_path / "pwned"
+    evil = pickle.dumps({"version": 1, "progress": _Evil(proof)})
+    for name in ("checkpoint.ckpt", "checkpoint.previous.ckpt"):
+        (run_dir / name).write_bytes(evil)
+    with pytest.raises(CheckpointError, match="older autocurriculum version; this version never unpickles"):
+        resume_run(run_dir, progress_bar=False, log=lambda s: None)
+    # The same pickle behind a valid magic line and checksum: decoded as JSON, never unpickled.
+    header = json.dumps({"format": 2, "json_bytes": len(evil), "sha256": hashlib.sha256(evil).hexdigest()})
+    with pytest.raises(CheckpointError, match="damaged payload"):
+        decode(MAGIC + header.encode() + b"\n" + evil)
+    assert not proof.exists()
+
+
+def test_checkpoint_round_trips_every_plain_type_exactly() -> None:
+    import torch
+
+    state = {
+        "ints": [0, -1, 2**100, True, None],
+        "floats": (0.1, -0.0, float("inf"), float("-inf"), 1e-310),
+        7: "int key",
+        (1, "a"): b"\x00\xffbytes",
+        "nested": OrderedDict(w=torch.arange(6, dtype=torch.float32).reshape(2, 3), b=torch.tensor(1.5)),
+        "arrays": [np.arange(5, dtype=np.uint8), np.zeros((2, 0)), np.array(["ab", "c"]), np.array(3 + 4j)],
+        "scalars": [np.float32(0.1), np.int64(-3), np.bool_(True)],
+        "rng": np.random.default_rng(5).bit_generator.state,
+        "torch_rng": torch.Generator().manual_seed(3).get_state(),
+        "param": torch.ones(2, dtype=torch.bfloat16, requires_grad=True),
+    }
+    back = decode(encode(state))
+    assert math.isnan(decode(encode(float("nan"))))
+    assert list(back) == list(state) and type(back["nested"]) is OrderedDict and back[(1, "a")] == b"\x00\xffbytes"
+    assert back["ints"] == state["ints"] and type(back["ints"][3]) is bool
+    assert [struct.pack("d", x) for x in back["floats"]] == [struct.pack("d", x) for x in state["floats"]]
+    assert type(back["floats"]) is tuple
+    for a, b in zip(back["arrays"] + back["scalars"], state["arrays"] + state["scalars"], strict=True):
+        assert type(a) is type(b) and a.dtype == b.dtype and np.shape(a) == np.shape(b) and np.array_equal(a, b)
+    assert back["rng"] == state["rng"]
+    for a, b in [(back["nested"]["w"], state["nested"]["w"]), (back["torch_rng"], state["torch_rng"])]:
+        assert a.dtype == b.dtype and a.shape == b.shape and torch.equal(a, b)
+    assert back["param"].dtype == torch.bfloat16 and back["param"].requires_grad and torch.equal(back["param"], state["param"])
+
+
+def test_a_state_that_is_not_plain_data_is_refused_naming_the_key() -> None:
+    with pytest.raises(CheckpointError, match=r"checkpoint\['teacher'\]\['lessons'\]\[1\]: .*_Evil cannot be saved"):
+        encode({"teacher": {"lessons": [1, _Evil(Path("x"))]}})
+    with pytest.raises(CheckpointError, match="dtype object cannot be saved"):
+        encode({"a": np.array([None])})
+
+
+def test_a_damaged_checkpoint_falls_back_to_the_previous_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run_dir = finished_run(tmp_path, budget=500)
+    reference = (run_dir / "eval.jsonl").read_text()
+    (run_dir / "summary.json").unlink()
+    current = run_dir / "checkpoint.ckpt"
+    data = bytearray(current.read_bytes())
+    data[-3] ^= 0xFF  # one flipped bit of the payload
+    current.write_bytes(bytes(data))
+    assert load_checkpoint(run_dir)["progress"] == 400  # the previous one
+    err = capsys.readouterr().err
+    assert f"warning: {current}: checksum mismatch" in err and "continuing from" in err
+    resume_run(run_dir, progress_bar=False, log=lambda s: None)
+    rows = [json.loads(x) for x in (run_dir / "eval.jsonl").read_text().splitlines()]
+    assert [{k: v for k, v in r.items() if k != "wall_time"} for r in rows] == [
+        {k: v for k, v in json.loads(x).items() if k != "wall_time"} for x in reference.splitlines()
+    ]
+
+
+def test_no_readable_checkpoint_is_a_one_line_error_naming_the_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_dir = finished_run(tmp_path)
+    (run_dir / "summary.json").unlink()
+    (run_dir / "checkpoint.ckpt").write_bytes((run_dir / "checkpoint.ckpt").read_bytes()[:100])  # cut
+    (run_dir / "checkpoint.previous.ckpt").unlink()
+    assert main(["resume", str(run_dir), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: no readable checkpoint")
+    assert f"{run_dir / 'checkpoint.ckpt'}: " in err and "checkpoint.previous.ckpt: missing" in err
+
+
+def test_a_run_of_the_pickle_era_is_refused_as_written_by_an_older_version(tmp_path: Path) -> None:
+    old = tmp_path / "runs" / "safe" / "random__seed0"
+    old.mkdir(parents=True)
+    (old / "run.yaml").write_text("name: safe\n")
+    (old / "checkpoint.pkl").write_bytes(pickle.dumps({"version": 1}))
+    with pytest.raises(RunDirectoryError, match="older autocurriculum version"):
+        resume_run(old, progress_bar=False, log=lambda s: None)
+    assert (old / "checkpoint.pkl").exists()

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
-import pickle
 import signal
 import subprocess
 import sys
@@ -18,6 +18,7 @@ from autocurriculum.experiments import runner
 from autocurriculum.experiments.cli import main
 from autocurriculum.experiments.config import parse_config
 from autocurriculum.experiments.report import build_report
+from autocurriculum.experiments.rundir import RunFileError
 from autocurriculum.experiments.runner import (
     RunDirectoryExists,
     load_checkpoint,
@@ -93,17 +94,18 @@ def test_cli_refuses_with_exit_code_and_message(tmp_path: Path, capsys: pytest.C
 
 def test_checkpoint_write_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "checkpoint.ckpt"
-    save_checkpoint(path, {"progress": 1})
+    state = {"progress": 1, "teacher": {}, "student": {}, "evals": [], "wall_time": 0.0}
+    save_checkpoint(path, state)
 
-    def crash(obj: object, f: object, protocol: int | None = None) -> None:
-        f.write(b"partial garbage")  # type: ignore[attr-defined]
-        raise OSError("disk full")
+    def crash(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(runner.pickle, "dump", crash)
-    with pytest.raises(OSError, match="disk full"):
-        save_checkpoint(path, {"progress": 2})
-    monkeypatch.setattr(runner.pickle, "dump", pickle.dump)
+    monkeypatch.setattr(runner.os, "fsync", crash)
+    with pytest.raises(RunFileError, match=f"{path}: cannot write \\(No space left on device\\); free some disk space"):
+        save_checkpoint(path, {**state, "progress": 2})
+    monkeypatch.undo()
     assert load_checkpoint(path)["progress"] == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.ckpt"]  # the temporary file is gone
 
 
 def test_resume_after_sigkill_equals_uninterrupted_run(tmp_path: Path) -> None:
