@@ -47,9 +47,12 @@ from autocurriculum.experiments.rundir import (
     RUN_MARKER,
     SUMMARY,
     RunDirectoryError,
+    RunLock,
+    append_line,
     check_marker,
     file_error,
     has_marker,
+    remove_orphans,
     remove_run_files,
     tmp_name,
     write_atomic,
@@ -200,9 +203,12 @@ def run_single(spec: RunSpec, run_dir: Path, *, resume: bool, progress_bar: bool
         student.load_state_dict(state["student"])
         evals = list(state["evals"])
         wall_before = float(state["wall_time"])
-        with open(run_dir / EVALS, "w") as f:  # drop evaluations written after the checkpoint
-            f.writelines(json.dumps(e) + "\n" for e in evals)
-    monitor = RunMonitor(run_dir, exp.logging, purge_step=student.progress if resume else None)
+        # drop evaluations written after the checkpoint: they are computed again
+        write_atomic(run_dir / EVALS, "".join(json.dumps(e) + "\n" for e in evals))
+    started_at = student.progress
+    # Events up to the checkpoint's step were flushed before it was saved; later ones are purged
+    # (TensorBoard drops events at steps >= purge_step from earlier files) and written again.
+    monitor = RunMonitor(run_dir, exp.logging, purge_step=started_at + 1 if resume else None)
     if not resume:
         monitor.config(spec.to_dict())
     bar = Progress(spec.run_name, student.unit, exp.budget, student.progress, progress_bar and exp.logging.progress_bar)
@@ -210,7 +216,8 @@ def run_single(spec: RunSpec, run_dir: Path, *, resume: bool, progress_bar: bool
     checkpoint_seconds: list[float] = []
 
     def checkpoint() -> None:
-        t0 = time.perf_counter()  # the whole save: collecting the states, pickling, fsync, rename
+        t0 = time.perf_counter()  # the whole save: collecting the states, encoding, fsync, rename
+        monitor.flush()  # the events up to this step are kept on resume, so they must be on disk
         save_checkpoint(
             run_dir / CHECKPOINT,
             {
@@ -227,8 +234,7 @@ def run_single(spec: RunSpec, run_dir: Path, *, resume: bool, progress_bar: bool
         results = student.evaluate()
         record = {"step": student.progress, "wall_time": wall_before + time.monotonic() - start, **results}
         evals.append(record)
-        with open(run_dir / EVALS, "a") as f:
-            f.write(json.dumps(record) + "\n")
+        append_line(run_dir / EVALS, json.dumps(record))
         monitor.evaluation(results, student.progress)
         return results
 
@@ -240,6 +246,7 @@ def run_single(spec: RunSpec, run_dir: Path, *, resume: bool, progress_bar: bool
         "image": exp.logging.image_every,
     }
     periods = {k: v for k, v in periods.items() if v > 0}
+    remove_orphans(run_dir)
     try:
         while student.progress < exp.budget:
             p = student.progress
@@ -262,7 +269,8 @@ def run_single(spec: RunSpec, run_dir: Path, *, resume: bool, progress_bar: bool
             bar.update(now, evaluation)
         if not evals or evals[-1]["step"] != student.progress:
             bar.update(student.progress, evaluate())
-        monitor.scalars(teacher, student.progress, _student_metrics(student))
+        if not (resume and started_at == exp.budget):  # else written before the final checkpoint
+            monitor.scalars(teacher, student.progress, _student_metrics(student))
         checkpoint()
         final = {k: v for k, v in evals[-1].items() if k not in ("step", "wall_time")}
         summary = {
@@ -345,13 +353,23 @@ def run_experiment(
             f"run directory {existing[0]} already exists ({len(existing)} of {len(specs)} runs); continue with "
             f"`autocurriculum resume {config.experiment_dir}` or replace with `autocurriculum run --overwrite`"
         )
-    exp_dir.mkdir(parents=True, exist_ok=True)
-    if not has_marker(exp_dir, EXPERIMENT_MARKER):
-        write_marker(exp_dir, EXPERIMENT_MARKER)
-    write_atomic(exp_dir / "experiment.yaml", yaml.safe_dump(config.to_dict(), sort_keys=False))
-    dirs = [_prepare(s, overwrite) for s in specs]
-    show = progress_bar and jobs <= 1
-    return _execute([(s, d, False, show) for s, d in zip(specs, dirs, strict=True)], jobs)
+    locks = [RunLock(run_dir) for run_dir in existing]  # before anything is removed: fails if a run is live
+    try:
+        exp_dir.mkdir(parents=True, exist_ok=True)
+        if not has_marker(exp_dir, EXPERIMENT_MARKER):
+            write_marker(exp_dir, EXPERIMENT_MARKER)
+        write_atomic(exp_dir / "experiment.yaml", yaml.safe_dump(config.to_dict(), sort_keys=False))
+        dirs = []
+        for spec in specs:
+            fresh = not spec.run_dir.exists()
+            dirs.append(_prepare(spec, overwrite))
+            if fresh:
+                locks.append(RunLock(spec.run_dir))
+        show = progress_bar and jobs <= 1
+        return _execute([(s, d, False, show) for s, d in zip(specs, dirs, strict=True)], jobs)
+    finally:
+        for lock in locks:
+            lock.release()
 
 
 def _spec_from_run_dir(run_dir: Path) -> RunSpec:
@@ -406,14 +424,23 @@ def resume_run(
     runs (with a ``summary.json``) are left alone.
     """
     todo = []
-    for run_dir in find_run_dirs(path):
-        spec = _spec_from_run_dir(run_dir)
-        if (run_dir / SUMMARY).is_file():
-            log(f"{run_dir}: already finished, skipped")
-            continue
-        has_checkpoint = any((run_dir / name).is_file() for name in (CHECKPOINT, PREVIOUS_CHECKPOINT))
-        if not has_checkpoint:
-            log(f"{run_dir}: no checkpoint yet, starting it again")
-            remove_run_files(run_dir)
-        todo.append((spec, run_dir, has_checkpoint, progress_bar and jobs <= 1))
-    return _execute(todo, jobs)
+    locks = []
+    try:
+        for run_dir in find_run_dirs(path):
+            spec = _spec_from_run_dir(run_dir)
+            if (run_dir / SUMMARY).is_file():
+                log(f"{run_dir}: already finished, skipped")
+                continue
+            locks.append(RunLock(run_dir))  # fails at once if another process owns the run
+            todo.append((spec, run_dir))
+        jobs_list = []
+        for spec, run_dir in todo:
+            has_checkpoint = any((run_dir / name).is_file() for name in (CHECKPOINT, PREVIOUS_CHECKPOINT))
+            if not has_checkpoint:
+                log(f"{run_dir}: no checkpoint yet, starting it again")
+                remove_run_files(run_dir)
+            jobs_list.append((spec, run_dir, has_checkpoint, progress_bar and jobs <= 1))
+        return _execute(jobs_list, jobs)
+    finally:
+        for lock in locks:
+            lock.release()

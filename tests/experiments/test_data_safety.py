@@ -6,8 +6,12 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import pickle
 import struct
+import subprocess
+import sys
+import time
 from collections import OrderedDict
 from pathlib import Path
 
@@ -15,10 +19,11 @@ import numpy as np
 import pytest
 import yaml
 
+from autocurriculum.experiments import runner
 from autocurriculum.experiments.checkpoints import MAGIC, CheckpointError, decode, encode
 from autocurriculum.experiments.cli import main
 from autocurriculum.experiments.config import parse_config
-from autocurriculum.experiments.rundir import RUN_MARKER, RunDirectoryError
+from autocurriculum.experiments.rundir import RUN_MARKER, RunDirectoryError, RunDirectoryLocked
 from autocurriculum.experiments.runner import load_checkpoint, resume_run, run_experiment
 
 
@@ -155,7 +160,11 @@ def test_checkpoint_round_trips_every_plain_type_exactly() -> None:
     assert back["rng"] == state["rng"]
     for a, b in [(back["nested"]["w"], state["nested"]["w"]), (back["torch_rng"], state["torch_rng"])]:
         assert a.dtype == b.dtype and a.shape == b.shape and torch.equal(a, b)
-    assert back["param"].dtype == torch.bfloat16 and back["param"].requires_grad and torch.equal(back["param"], state["param"])
+    assert (
+        back["param"].dtype == torch.bfloat16
+        and back["param"].requires_grad
+        and torch.equal(back["param"], state["param"])
+    )
 
 
 def test_a_state_that_is_not_plain_data_is_refused_naming_the_key() -> None:
@@ -165,7 +174,9 @@ def test_a_state_that_is_not_plain_data_is_refused_naming_the_key() -> None:
         encode({"a": np.array([None])})
 
 
-def test_a_damaged_checkpoint_falls_back_to_the_previous_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_damaged_checkpoint_falls_back_to_the_previous_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     run_dir = finished_run(tmp_path, budget=500)
     reference = (run_dir / "eval.jsonl").read_text()
     (run_dir / "summary.json").unlink()
@@ -204,3 +215,93 @@ def test_a_run_of_the_pickle_era_is_refused_as_written_by_an_older_version(tmp_p
     with pytest.raises(RunDirectoryError, match="older autocurriculum version"):
         resume_run(old, progress_bar=False, log=lambda s: None)
     assert (old / "checkpoint.pkl").exists()
+
+
+# ---------------------------------------------------------------------- 4. orphans, events, locks
+def dead_pid() -> int:
+    proc = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, check=True)
+    return int(proc.stdout)
+
+
+def test_orphan_temporary_files_of_dead_processes_are_removed_and_only_those(tmp_path: Path) -> None:
+    run_dir = finished_run(tmp_path)
+    (run_dir / "summary.json").unlink()
+    dead, alive = dead_pid(), os.getppid()
+    orphans = [f".checkpoint.ckpt.tmp-{dead}", f".checkpoint.pkl.tmp-{dead}", f".eval.jsonl.tmp-{dead}"]
+    kept = [f".checkpoint.ckpt.tmp-{alive}", f".notes.txt.tmp-{dead}", f"checkpoint.ckpt.tmp-{dead}", ".x.tmp-abc"]
+    for name in orphans + kept:
+        (run_dir / name).write_bytes(b"0" * 1000)
+    resume_run(run_dir, progress_bar=False, log=lambda s: None)
+    names = {p.name for p in run_dir.iterdir()}
+    assert not names & set(orphans) and set(kept) <= names
+
+
+def scalar_steps(run_dir: Path, tag: str) -> list[int]:
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    acc = EventAccumulator(str(run_dir / "tensorboard"))
+    acc.Reload()
+    return [e.step for e in acc.Scalars(tag)]
+
+
+def test_tensorboard_keeps_the_checkpoint_step_and_rewrites_later_points_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    logging = {"progress_bar": False, "tensorboard": True, "scalars_every": 100}
+    cfg = parse_config(small(tmp_path, budget=600, logging=logging))
+    saves = []
+    real = runner.save_checkpoint
+
+    def crash_on_third(path: Path, state: dict) -> float:
+        saves.append(state["progress"])
+        if len(saves) == 3:  # at 600: the evaluations at 500 and 600 are written, the checkpoint is at 400
+            raise RuntimeError("killed")
+        return real(path, state)
+
+    monkeypatch.setattr(runner, "save_checkpoint", crash_on_third)
+    with pytest.raises(RuntimeError, match="killed"):
+        run_experiment(cfg, progress_bar=False)
+    monkeypatch.undo()
+    run_dir = cfg.runs()[0].run_dir
+    assert scalar_steps(run_dir, "eval/mastered_percent") == [100, 200, 300, 400, 500, 600]
+    resume_run(run_dir, progress_bar=False, log=lambda s: None)
+    assert scalar_steps(run_dir, "eval/mastered_percent") == [100, 200, 300, 400, 500, 600]
+    assert scalar_steps(run_dir, "student/episodes") == [100, 200, 300, 400, 500, 600]
+
+
+def test_a_run_owned_by_a_live_process_is_refused_at_once_naming_it(tmp_path: Path) -> None:
+    cfg = parse_config(small(tmp_path))
+    run_experiment(cfg, progress_bar=False)
+    run_dir = cfg.runs()[0].run_dir
+    (run_dir / "summary.json").unlink()
+    before = tree(run_dir) | {".autocurriculum-lock": b"ignored"}
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(run_dir)], stdout=subprocess.PIPE, stdin=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        t0 = time.monotonic()
+        for attempt in (
+            lambda: resume_run(run_dir, progress_bar=False, log=lambda s: None),
+            lambda: resume_run(cfg.experiment_dir, progress_bar=False, log=lambda s: None),
+            lambda: run_experiment(cfg, overwrite=True, progress_bar=False),
+        ):
+            with pytest.raises(
+                RunDirectoryLocked, match=f"{run_dir}: in use by another autocurriculum process \\(PID {holder.pid}\\)"
+            ):
+                attempt()
+        assert time.monotonic() - t0 < 5
+    finally:
+        holder.communicate("")
+    assert tree(run_dir) | {".autocurriculum-lock": b"ignored"} == before
+    resume_run(run_dir, progress_bar=False, log=lambda s: None)  # free again once the holder is gone
+
+
+HOLD_LOCK = """
+import sys
+from pathlib import Path
+from autocurriculum.experiments.rundir import RunLock
+lock = RunLock(Path(sys.argv[1]))
+print("locked", flush=True)
+sys.stdin.read()
+"""
