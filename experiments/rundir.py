@@ -71,6 +71,9 @@ _WRITTEN = (
     RUN_MARKER,
     EXPERIMENT_MARKER,
 )
+#: Infix of the temporary sibling a new directory is prepared in (``.NAME.preparing-PID``).
+PREPARING = ".preparing-"
+_PREPARING = re.compile(r"^\.(?P<name>.+)\.preparing-(?P<pid>[0-9]{1,10})$")
 _TMP = re.compile(r"^\.(?P<name>.+)\.tmp-(?P<pid>[0-9]{1,10})$")
 _EVENTS = re.compile(r"^events\.out\.tfevents\.")
 
@@ -238,6 +241,28 @@ def remove_run_files(run_dir: Path) -> None:
         _remove(run_dir / name)
     _remove_events(run_dir / TENSORBOARD)
     remove_orphans(run_dir)
+
+
+def remove_preparing(directory: Path) -> None:
+    """Remove a directory being prepared: only the files preparation writes, then the folders if empty."""
+    if not directory.is_dir() or directory.is_symlink():
+        return
+    for child in directory.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            remove_preparing(child)
+        elif child.name in (*_WRITTEN, LOCK_FILE) or _TMP.match(child.name):
+            _remove(child)
+    with contextlib.suppress(OSError):
+        directory.rmdir()  # a foreign file keeps it
+
+
+def remove_preparing_orphans(parent: Path) -> None:
+    """Remove the ``.NAME.preparing-PID`` directories in ``parent`` whose process is gone."""
+    with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+        for child in parent.iterdir():
+            m = _PREPARING.match(child.name)
+            if m and not _pid_alive(int(m["pid"])):
+                remove_preparing(child)
 
 
 class RunLock:

@@ -35,13 +35,15 @@ from typing import Any
 import yaml
 
 from autocurriculum.experiments.checkpoints import CheckpointError, encode, read_checkpoint
-from autocurriculum.experiments.config import ConfigError, ExperimentConfig, RunSpec, parse_config
+from autocurriculum.experiments.config import ComponentConfig, ConfigError, ExperimentConfig, RunSpec, parse_config
 from autocurriculum.experiments.monitor import RunMonitor
 from autocurriculum.experiments.registry import build_student, build_teacher, run_seeds
 from autocurriculum.experiments.rundir import (
     CHECKPOINT,
     EVALS,
+    EXPERIMENT_CONFIG,
     EXPERIMENT_MARKER,
+    PREPARING,
     PREVIOUS_CHECKPOINT,
     RUN_CONFIG,
     RUN_MARKER,
@@ -53,6 +55,8 @@ from autocurriculum.experiments.rundir import (
     file_error,
     has_marker,
     remove_orphans,
+    remove_preparing,
+    remove_preparing_orphans,
     remove_run_files,
     tmp_name,
     write_atomic,
@@ -192,7 +196,7 @@ def run_single(spec: RunSpec, run_dir: Path, *, resume: bool, progress_bar: bool
     exp = spec.experiment
     teacher_seed, student_seed = run_seeds(spec.seed)
     student = build_student(exp.student, exp.environment, exp.evaluation, student_seed)
-    teacher_path = "teacher" if len(exp.teachers) == 1 else f"teachers[{exp.teachers.index(spec.teacher)}]"
+    teacher_path = _teacher_path(exp, spec.teacher)
     teacher = build_teacher(spec.teacher, student.task_space, teacher_seed, teacher_path, student.teacher_defaults)
     student.bind(teacher)
     evals: list[dict[str, Any]] = []
@@ -295,21 +299,88 @@ def run_single(spec: RunSpec, run_dir: Path, *, resume: bool, progress_bar: bool
 
 
 # ---------------------------------------------------------------------- entry points
-def _prepare(spec: RunSpec, overwrite: bool) -> Path:
-    run_dir = spec.run_dir
-    if run_dir.exists():
-        check_marker(run_dir, RUN_MARKER)
-        if not overwrite:
-            raise RunDirectoryExists(
-                f"run directory {run_dir} already exists; continue it with `autocurriculum resume {run_dir}` "
-                "or replace it with `autocurriculum run --overwrite`"
-            )
-        remove_run_files(run_dir)
-    else:
-        run_dir.mkdir(parents=True)
-        write_marker(run_dir, RUN_MARKER)
+def _teacher_path(exp: ExperimentConfig, teacher: ComponentConfig) -> str:
+    return "teacher" if len(exp.teachers) == 1 else f"teachers[{exp.teachers.index(teacher)}]"
+
+
+def validate_experiment(config: ExperimentConfig) -> None:
+    """Build every teacher of ``config`` and the student around it, in memory only.
+
+    Unknown names, bad parameters, environments without a task space and teacher/student
+    mismatches raise :class:`ConfigError` naming the key, before any directory exists.
+    """
+    teacher_seed, student_seed = run_seeds(config.seeds[0])
+    for teacher_cfg in config.teachers:
+        student = build_student(config.student, config.environment, config.evaluation, student_seed)
+        try:
+            try:
+                space = student.task_space
+            except (ValueError, TypeError) as e:
+                raise ConfigError(f"student: {e}") from None
+            path = _teacher_path(config, teacher_cfg)
+            teacher = build_teacher(teacher_cfg, space, teacher_seed, path, student.teacher_defaults)
+            try:
+                student.bind(teacher)
+            except (ValueError, TypeError) as e:
+                raise ConfigError(f"student (with {path}): {e}") from None
+        finally:
+            student.close()
+
+
+def _write_run_dir(run_dir: Path, spec: RunSpec) -> None:
     write_atomic(run_dir / RUN_CONFIG, yaml.safe_dump(spec.to_dict(), sort_keys=False))
-    return run_dir
+    write_marker(run_dir, RUN_MARKER)
+
+
+def _create(target: Path, fill: Callable[[Path], None]) -> None:
+    """Create directory ``target`` all at once: filled in a temporary sibling, then renamed."""
+    tmp = target.with_name(f".{target.name}{PREPARING}{os.getpid()}")
+    try:
+        tmp.mkdir()
+        fill(tmp)
+        os.rename(tmp, target)  # atomic; replaces ``target`` only if it is an empty directory
+    except OSError as e:
+        remove_preparing(tmp)
+        if target.exists() and not isinstance(e, FileNotFoundError):
+            raise RunDirectoryExists(f"{target}: created meanwhile by another process; nothing was written") from None
+        raise file_error(target, e, "cannot create") from None
+    except BaseException:
+        remove_preparing(tmp)
+        raise
+
+
+def _prepare_experiment(config: ExperimentConfig, specs: list[RunSpec], overwrite: bool) -> None:
+    """Write the experiment directory and every run directory, all or nothing.
+
+    A new experiment directory is filled beside its place and renamed into it: a kill leaves
+    either nothing or everything. In an existing one, ``experiment.yaml`` is written first, so
+    ``resume`` of the experiment directory knows every run and prepares the ones a kill left out;
+    each new run directory appears at once (temporary sibling, rename).
+    """
+    exp_dir = config.experiment_dir
+    experiment_yaml = yaml.safe_dump(config.to_dict(), sort_keys=False)
+    exp_dir.parent.mkdir(parents=True, exist_ok=True)
+    remove_preparing_orphans(exp_dir.parent)
+    if not exp_dir.is_dir() or not any(exp_dir.iterdir()):
+
+        def fill(tmp: Path) -> None:
+            write_atomic(tmp / EXPERIMENT_CONFIG, experiment_yaml)
+            for spec in specs:
+                run_dir = tmp / spec.run_name
+                run_dir.mkdir()
+                _write_run_dir(run_dir, spec)
+            write_marker(tmp, EXPERIMENT_MARKER)
+
+        _create(exp_dir, fill)
+        return
+    remove_preparing_orphans(exp_dir)
+    write_atomic(exp_dir / EXPERIMENT_CONFIG, experiment_yaml)
+    for spec in specs:
+        if spec.run_dir.exists():  # checked (marker, overwrite) and locked by the caller
+            remove_run_files(spec.run_dir)
+            _write_run_dir(spec.run_dir, spec)
+        else:
+            _create(spec.run_dir, lambda tmp, spec=spec: _write_run_dir(tmp, spec))
 
 
 def _run_job(args: tuple[RunSpec, Path, bool, bool]) -> dict[str, Any]:
@@ -338,8 +409,11 @@ def run_experiment(
 ) -> list[dict[str, Any]]:
     """Run every (teacher, seed) of ``config``; return their summaries.
 
-    All run directories are checked before anything starts: if one exists and ``overwrite`` is
-    false, nothing is run and :class:`RunDirectoryExists` explains how to resume or overwrite.
+    Before anything is written: every directory that would be used is checked (it must carry the
+    runner's marker; if one exists and ``overwrite`` is false, :class:`RunDirectoryExists` says how
+    to resume or overwrite), every teacher and the student are built in memory
+    (:func:`validate_experiment`), and existing run directories are locked. Preparation is then
+    all or nothing (:func:`_prepare_experiment`).
     """
     specs = config.runs()
     exp_dir = config.experiment_dir
@@ -351,36 +425,49 @@ def run_experiment(
     if existing and not overwrite:
         raise RunDirectoryExists(
             f"run directory {existing[0]} already exists ({len(existing)} of {len(specs)} runs); continue with "
-            f"`autocurriculum resume {config.experiment_dir}` or replace with `autocurriculum run --overwrite`"
+            f"`autocurriculum resume {exp_dir}` or replace with `autocurriculum run --overwrite`"
         )
+    validate_experiment(config)
     locks = [RunLock(run_dir) for run_dir in existing]  # before anything is removed: fails if a run is live
     try:
-        exp_dir.mkdir(parents=True, exist_ok=True)
-        if not has_marker(exp_dir, EXPERIMENT_MARKER):
-            write_marker(exp_dir, EXPERIMENT_MARKER)
-        write_atomic(exp_dir / "experiment.yaml", yaml.safe_dump(config.to_dict(), sort_keys=False))
-        dirs = []
-        for spec in specs:
-            fresh = not spec.run_dir.exists()
-            dirs.append(_prepare(spec, overwrite))
-            if fresh:
-                locks.append(RunLock(spec.run_dir))
+        _prepare_experiment(config, specs, overwrite)
+        locks += [RunLock(s.run_dir) for s in specs if s.run_dir not in existing]
         show = progress_bar and jobs <= 1
-        return _execute([(s, d, False, show) for s, d in zip(specs, dirs, strict=True)], jobs)
+        return _execute([(s, s.run_dir, False, show) for s in specs], jobs)
     finally:
         for lock in locks:
             lock.release()
 
 
+def _read_yaml(path: Path) -> dict[str, Any]:
+    """A YAML mapping the runner wrote (``run.yaml``, ``experiment.yaml``); one-line errors naming the file."""
+    what = "restore it, or start the run again with `autocurriculum run --overwrite`"
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read ({e.strerror}); {what}") from None
+    except (UnicodeDecodeError, yaml.YAMLError, RecursionError) as e:
+        raise ConfigError(f"{path}: damaged ({type(e).__name__}); {what}") from None
+    if not isinstance(data, dict):
+        got = "empty" if data is None else f"a {type(data).__name__}, not a mapping"
+        raise ConfigError(f"{path}: not a configuration written by autocurriculum ({got}); {what}")
+    return data
+
+
 def _spec_from_run_dir(run_dir: Path) -> RunSpec:
     path = run_dir / RUN_CONFIG
-    if not path.is_file():
-        raise ConfigError(f"{run_dir}: not a run directory (no {RUN_CONFIG})")
-    data = yaml.safe_load(path.read_text())
-    data = dict(data)
+    data = _read_yaml(path)
+    if not isinstance(data.get("teacher"), dict) or "seed" not in data:
+        raise ConfigError(
+            f"{path}: not a run configuration written by autocurriculum (no 'teacher' mapping or 'seed'); "
+            "restore it, or start the run again with `autocurriculum run --overwrite`"
+        )
     data["teachers"] = [data.pop("teacher")]
     data["seeds"] = [data.pop("seed")]
-    config = parse_config(data, source=str(path))
+    try:
+        config = parse_config(data, source=str(path))
+    except ConfigError as e:
+        raise ConfigError(f"{path}: {e}") from None
     return config.runs()[0]
 
 
@@ -415,6 +502,17 @@ def find_run_dirs(path: Path, *, owned: bool = True) -> list[Path]:
     return found
 
 
+def _missing_runs(path: Path) -> list[RunSpec]:
+    """Runs listed in an experiment directory's ``experiment.yaml`` that have no directory yet."""
+    config_path = path / EXPERIMENT_CONFIG
+    if not has_marker(path, EXPERIMENT_MARKER) or not config_path.is_file():
+        return []
+    check_marker(path, EXPERIMENT_MARKER)
+    remove_preparing_orphans(path)
+    config = parse_config(_read_yaml(config_path), source=str(config_path))
+    return [spec for spec in config.runs() if not (path / spec.run_name).exists()]
+
+
 def resume_run(
     path: Path, *, jobs: int = 1, progress_bar: bool = True, log: Callable[[str], None] = print
 ) -> list[dict[str, Any]]:
@@ -426,6 +524,9 @@ def resume_run(
     todo = []
     locks = []
     try:
+        for spec in _missing_runs(path):  # left out by a kill while the experiment was prepared
+            log(f"{path / spec.run_name}: never prepared, starting it")
+            _create(path / spec.run_name, lambda tmp, spec=spec: _write_run_dir(tmp, spec))
         for run_dir in find_run_dirs(path):
             spec = _spec_from_run_dir(run_dir)
             if (run_dir / SUMMARY).is_file():

@@ -22,9 +22,9 @@ import yaml
 from autocurriculum.experiments import runner
 from autocurriculum.experiments.checkpoints import MAGIC, CheckpointError, decode, encode
 from autocurriculum.experiments.cli import main
-from autocurriculum.experiments.config import parse_config
+from autocurriculum.experiments.config import ConfigError, parse_config
 from autocurriculum.experiments.rundir import RUN_MARKER, RunDirectoryError, RunDirectoryLocked
-from autocurriculum.experiments.runner import load_checkpoint, resume_run, run_experiment
+from autocurriculum.experiments.runner import RunDirectoryExists, load_checkpoint, resume_run, run_experiment
 
 
 def small(tmp_path: Path, **overrides: object) -> dict:
@@ -305,3 +305,73 @@ lock = RunLock(Path(sys.argv[1]))
 print("locked", flush=True)
 sys.stdin.read()
 """
+
+
+# ---------------------------------------------------------------------- 5. validation, all-or-nothing preparation
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"teachers": [{"name": "random"}, {"name": "alp_gmn"}]}, r"teachers\[1\]\.name: unknown teacher 'alp_gmn'"),
+        ({"teacher": {"name": "alp_gmm", "params": {"fit_rate": -3}}}, "fit_rate"),
+        ({"student": {"name": "unlock_grid", "params": {"d": 2, "m": 4}}}, r"student\.params\.m: unknown parameter"),
+    ],
+)
+def test_an_invalid_teacher_or_student_leaves_no_directory(tmp_path: Path, change: dict, message: str) -> None:
+    data = small(tmp_path)
+    if "teachers" in change:
+        data.pop("teacher")
+    cfg = parse_config({**data, **change})
+    with pytest.raises(ConfigError, match=message):
+        run_experiment(cfg, progress_bar=False)
+    assert not (tmp_path / "runs").exists()
+
+
+KILLED_WHILE_PREPARING = """
+import os, sys
+from pathlib import Path
+import yaml
+from autocurriculum.experiments import runner
+from autocurriculum.experiments.config import ConfigError, parse_config
+calls = []
+real = runner._write_run_dir
+def write(run_dir, spec):
+    calls.append(run_dir)
+    if len(calls) == int(sys.argv[2]):
+        os._exit(9)  # as SIGKILL: no clean-up runs
+    real(run_dir, spec)
+runner._write_run_dir = write
+runner.run_experiment(parse_config(yaml.safe_load(Path(sys.argv[1]).read_text())), progress_bar=False)
+"""
+
+
+def kill_while_preparing(tmp_path: Path, data: dict, at_call: int) -> None:
+    path = tmp_path / "exp.yaml"
+    path.write_text(yaml.safe_dump(data))
+    proc = subprocess.run([sys.executable, "-c", KILLED_WHILE_PREPARING, str(path), str(at_call)], capture_output=True)
+    assert proc.returncode == 9, proc.stderr.decode()
+
+
+def test_a_kill_while_a_new_experiment_is_prepared_leaves_nothing_behind(tmp_path: Path) -> None:
+    data = small(tmp_path, seeds=[0, 1, 2])
+    kill_while_preparing(tmp_path, data, at_call=2)
+    runs = tmp_path / "runs"
+    assert not (runs / "safe").exists()
+    assert [p.name for p in runs.iterdir()][0].startswith(".safe.preparing-")  # the dead process's, removed next
+    assert main(["run", str(tmp_path / "exp.yaml"), "--quiet"]) == 0
+    assert [p.name for p in runs.iterdir()] == ["safe"]
+    assert all((runs / "safe" / f"random__seed{s}" / "summary.json").is_file() for s in (0, 1, 2))
+
+
+def test_a_kill_while_runs_are_added_to_an_experiment_is_completed_by_resume(tmp_path: Path) -> None:
+    run_experiment(parse_config(small(tmp_path)), progress_bar=False)  # random__seed0, finished
+    data = small(tmp_path, teacher={"name": "random", "label": "other"}, seeds=[0, 1, 2, 3])
+    kill_while_preparing(tmp_path, data, at_call=2)  # other__seed0 prepared, the rest not
+    cfg = parse_config(data)
+    assert [s.run_dir.exists() for s in cfg.runs()] == [True, False, False, False]
+    with pytest.raises(RunDirectoryExists):
+        run_experiment(cfg, progress_bar=False)
+    resume_run(cfg.experiment_dir, progress_bar=False, log=lambda s: None)
+    for spec in cfg.runs():
+        assert (spec.run_dir / "summary.json").is_file(), spec.run_name
+    assert (cfg.experiment_dir / "random__seed0" / "summary.json").is_file()
+    assert not [p for p in cfg.experiment_dir.iterdir() if ".preparing-" in p.name]
