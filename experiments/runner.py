@@ -24,11 +24,13 @@ from __future__ import annotations
 
 import contextlib
 import json
+import multiprocessing
 import os
+import signal
 import sys
 import time
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import CancelledError, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +68,7 @@ from autocurriculum.students.base import Student
 
 __all__ = [
     "RunDirectoryError",
+    "RunInterrupted",
     "RunDirectoryExists",
     "find_run_dirs",
     "load_checkpoint",
@@ -73,6 +76,8 @@ __all__ = [
     "run_experiment",
     "run_single",
     "save_checkpoint",
+    "stop_on_signals",
+    "validate_experiment",
 ]
 
 
@@ -192,7 +197,13 @@ def _next_multiple(progress: int, every: int) -> int:
 
 
 def run_single(spec: RunSpec, run_dir: Path, *, resume: bool, progress_bar: bool = True) -> dict[str, Any]:
-    """Train one (teacher, seed) run in ``run_dir`` (fresh, or continuing its checkpoint)."""
+    """Train one (teacher, seed) run in ``run_dir`` (fresh, or continuing its checkpoint).
+
+    Under :func:`stop_on_signals`, a SIGINT or SIGTERM ends the run at the next boundary between
+    two ``learn`` calls with a checkpoint, raising :class:`RunInterrupted`.
+    """
+    if _stop.signum is not None:
+        raise RunInterrupted(_stop.signum, saved=False)
     exp = spec.experiment
     teacher_seed, student_seed = run_seeds(spec.seed)
     student = build_student(exp.student, exp.environment, exp.evaluation, student_seed)
@@ -268,9 +279,11 @@ def run_single(spec: RunSpec, run_dir: Path, *, resume: bool, progress_bar: bool
                 monitor.task_space_image(teacher, now)
             if "eval" in crossed:
                 evaluation = evaluate()
-            if "checkpoint" in crossed:
+            if "checkpoint" in crossed or _stop.signum is not None:
                 checkpoint()
             bar.update(now, evaluation)
+            if _stop.signum is not None:
+                raise RunInterrupted(_stop.signum, saved=True)
         if not evals or evals[-1]["step"] != student.progress:
             bar.update(student.progress, evaluate())
         if not (resume and started_at == exp.budget):  # else written before the final checkpoint
@@ -383,6 +396,61 @@ def _prepare_experiment(config: ExperimentConfig, specs: list[RunSpec], overwrit
             _create(spec.run_dir, lambda tmp, spec=spec: _write_run_dir(tmp, spec))
 
 
+# ---------------------------------------------------------------------- signals
+class RunInterrupted(Exception):
+    """A run stopped on SIGINT/SIGTERM; ``saved``: a checkpoint was written at the stop."""
+
+    def __init__(self, signum: int, saved: bool = True) -> None:
+        super().__init__(signum, saved)
+        self.signum, self.saved = signum, saved
+
+    def __str__(self) -> str:
+        return f"interrupted by {signal.Signals(self.signum).name}"
+
+
+class _Stop:
+    """The signal received (if any), and how this process reacts to more of them."""
+
+    signum: int | None = None
+    escalate = False  # the main process of a single-process run: a second signal stops at once
+    forward = False  # the main process of a pool: pass the request on to the workers
+
+
+_stop = _Stop()
+
+
+def _on_signal(signum: int, frame: Any) -> None:
+    first = _stop.signum is None
+    if not first and _stop.escalate:
+        raise KeyboardInterrupt  # stop now, without a checkpoint
+    _stop.signum = signum
+    if first and (_stop.escalate or _stop.forward):
+        name = signal.Signals(signum).name
+        again = " (again: stop at once, without it)" if _stop.escalate else ""
+        print(f"\n{name} received: saving a checkpoint at the next step{again}", file=sys.stderr, flush=True)
+    if _stop.forward:
+        for child in multiprocessing.active_children():  # the pool's workers
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child.pid, signal.SIGTERM)  # type: ignore[arg-type]
+
+
+@contextlib.contextmanager
+def stop_on_signals(signals: tuple[int, ...] = (signal.SIGINT, signal.SIGTERM)) -> Iterator[None]:
+    """While active, SIGINT and SIGTERM make the runs checkpoint and raise :class:`RunInterrupted`.
+
+    A second signal raises ``KeyboardInterrupt`` at once (single-process runs). The previous
+    handlers are restored on exit.
+    """
+    previous = {s: signal.signal(s, _on_signal) for s in signals}
+    _stop.signum, _stop.escalate = None, True
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        _stop.signum, _stop.escalate, _stop.forward = None, False, False
+
+
 def _run_job(args: tuple[RunSpec, Path, bool, bool]) -> dict[str, Any]:
     spec, run_dir, resume, bar = args
     return run_single(spec, run_dir, resume=resume, progress_bar=bar)
@@ -395,13 +463,34 @@ def _one_thread() -> None:
 
     torch.set_num_threads(1)
     threadpool_limits(limits=1)
+    _stop.signum, _stop.escalate, _stop.forward = None, False, False
+    for s in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(s, _on_signal)  # the worker checkpoints and raises RunInterrupted
 
 
 def _execute(jobs: list[tuple[RunSpec, Path, bool, bool]], n_jobs: int) -> list[dict[str, Any]]:
     if n_jobs <= 1 or len(jobs) <= 1:
         return [_run_job(j) for j in jobs]
     with ProcessPoolExecutor(max_workers=n_jobs, initializer=_one_thread) as pool:
-        return list(pool.map(_run_job, jobs))
+        saved = (_stop.forward, _stop.escalate)
+        _stop.forward, _stop.escalate = _stop.escalate, False  # under stop_on_signals: the workers checkpoint
+        try:
+            futures = [pool.submit(_run_job, j) for j in jobs]
+            results, interrupted = [], None
+            for future in futures:
+                try:
+                    results.append(future.result())
+                except RunInterrupted as e:  # the others stop too; wait for their checkpoints
+                    if interrupted is None:
+                        interrupted = e
+                        pool.shutdown(wait=True, cancel_futures=True)
+                except CancelledError:
+                    pass
+            if interrupted is not None:
+                raise interrupted
+            return results
+        finally:
+            _stop.forward, _stop.escalate = saved
 
 
 def run_experiment(

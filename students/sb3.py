@@ -46,6 +46,7 @@ import io
 import json
 import math
 import pickle
+import signal
 import time
 import typing
 import zipfile
@@ -631,7 +632,10 @@ class SB3Student(Student):
 
         factory = self._env_factory()
         use_subproc = self.vec_env == "subproc" or (self.vec_env is None and self.n_envs > 1)
-        base: VecEnv = SubprocVecEnv([factory] * self.n_envs) if use_subproc else DummyVecEnv([factory] * self.n_envs)
+        if use_subproc:
+            base: VecEnv = SubprocVecEnv([functools.partial(_make_worker_env, factory)] * self.n_envs)
+        else:
+            base = DummyVecEnv([factory] * self.n_envs)
         self.task_env_ = TaskVecEnv(base, teacher, update_teacher=not needs_score)
         venv: VecEnv = self.task_env_
         if self.normalize_:
@@ -1199,6 +1203,17 @@ def _make_env(env_id: str, kwargs: dict[str, Any]) -> gym.Env:
     left the worker without them).
     """
     return gym.make(env_id, **kwargs)
+
+
+def _make_worker_env(factory: Callable[[], gym.Env]) -> gym.Env:
+    """The env of a ``SubprocVecEnv`` worker, which ignores SIGINT.
+
+    Ctrl-C reaches every process of the terminal's group; the main process stops the run
+    cleanly (with a checkpoint, which steps these environments no more), so a worker killed by
+    it would only print a traceback and break the pipe the main process still reads.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return factory()
 
 
 def _check_gamma(gamma: Any) -> None:

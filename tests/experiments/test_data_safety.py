@@ -8,6 +8,7 @@ import json
 import math
 import os
 import pickle
+import signal
 import struct
 import subprocess
 import sys
@@ -375,3 +376,49 @@ def test_a_kill_while_runs_are_added_to_an_experiment_is_completed_by_resume(tmp
         assert (spec.run_dir / "summary.json").is_file(), spec.run_name
     assert (cfg.experiment_dir / "random__seed0" / "summary.json").is_file()
     assert not [p for p in cfg.experiment_dir.iterdir() if ".preparing-" in p.name]
+
+
+# ---------------------------------------------------------------------- 6. SIGINT, SIGTERM
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def evals_without_time(run_dir: Path) -> list[dict]:
+    rows = [json.loads(x) for x in (run_dir / "eval.jsonl").read_text().splitlines()]
+    return [{k: v for k, v in r.items() if k != "wall_time"} for r in rows]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_saves_a_checkpoint_says_how_to_resume_and_exits_cleanly(tmp_path: Path, signum: int) -> None:
+    data = small(tmp_path, teacher={"name": "alp_gmm"}, budget=8000, seeds=[3], checkpoint={"every": 4000})
+    data["evaluation"] = {"every": 500}
+    path = tmp_path / "exp.yaml"
+    path.write_text(yaml.safe_dump(data))
+    cfg = parse_config(data)
+    run_dir = cfg.runs()[0].run_dir
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "autocurriculum.experiments.cli", "run", str(path), "--quiet"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while not (run_dir / "eval.jsonl").is_file() or not (run_dir / "eval.jsonl").read_text():
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.01)
+    proc.send_signal(signum)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signum, err
+    assert "Traceback" not in err
+    name = signal.Signals(signum).name
+    assert err.splitlines()[-1] == (
+        f"interrupted by {name} (checkpoint saved); continue with: autocurriculum resume {cfg.experiment_dir}"
+    )
+    stopped_at = load_checkpoint(run_dir)["progress"]
+    assert 500 <= stopped_at < 8000 and not (run_dir / "summary.json").exists()
+    if signum == signal.SIGTERM:
+        return
+    assert main(["resume", str(cfg.experiment_dir), "--quiet"]) == 0
+    reference = parse_config({**data, "output_dir": str(tmp_path / "reference")})
+    run_experiment(reference, progress_bar=False)
+    assert evals_without_time(run_dir) == evals_without_time(reference.runs()[0].run_dir)
