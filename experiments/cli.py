@@ -216,6 +216,10 @@ def main(argv: list[str] | None = None) -> int:
     except Stopped as e:
         print(f"{e}", file=sys.stderr)
         return e.code
+    except OSError as e:  # a file the command was asked to write or read (report output, plot)
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"error: {where}{e.strerror or e}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

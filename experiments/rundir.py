@@ -87,7 +87,17 @@ class RunDirectoryLocked(RunDirectoryError):
 
 
 class RunFileError(RunDirectoryError):
-    """A file of a run could not be written (full disk, read-only directory, ...)."""
+    """A file of a run could not be written (full disk, read-only directory, ...).
+
+    ``reason`` is the system's message and ``errno`` its code, where known.
+    """
+
+    def __init__(self, message: str, reason: str = "", errno: int | None = None) -> None:
+        super().__init__(message, reason, errno)
+        self.reason, self.errno = reason or message, errno
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 def _advice(e: OSError, run_dir: Path) -> str:
@@ -100,7 +110,8 @@ def _advice(e: OSError, run_dir: Path) -> str:
 
 def file_error(path: Path, e: OSError, action: str = "cannot write") -> RunFileError:
     """A :class:`RunFileError` naming ``path``, the system's reason and what to do."""
-    return RunFileError(f"{path}: {action} ({e.strerror or e}); {_advice(e, path.parent)}")
+    reason = e.strerror or str(e)
+    return RunFileError(f"{path}: {action} ({reason}); {_advice(e, path.parent)}", reason, e.errno)
 
 
 def _pid_alive(pid: int) -> bool:

@@ -23,6 +23,7 @@ directory with its marker; anything else in it stays.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import multiprocessing
 import os
@@ -51,6 +52,7 @@ from autocurriculum.experiments.rundir import (
     RUN_MARKER,
     SUMMARY,
     RunDirectoryError,
+    RunFileError,
     RunLock,
     append_line,
     check_marker,
@@ -65,6 +67,7 @@ from autocurriculum.experiments.rundir import (
     write_marker,
 )
 from autocurriculum.students.base import Student
+from autocurriculum.teachers.validation import is_int
 
 __all__ = [
     "RunDirectoryError",
@@ -213,6 +216,11 @@ def run_single(spec: RunSpec, run_dir: Path, *, resume: bool, progress_bar: bool
     evals: list[dict[str, Any]] = []
     wall_before = 0.0
     if resume:
+        if (run_dir / EVALS).is_file():
+            try:
+                read_evals(run_dir / EVALS)  # warns about a cut last line
+            except ConfigError as e:
+                _warn(f"warning: {e}")
         state = load_checkpoint(run_dir)
         teacher.load_state_dict(state["teacher"])
         student.load_state_dict(state["student"])
@@ -303,7 +311,7 @@ def run_single(spec: RunSpec, run_dir: Path, *, resume: bool, progress_bar: bool
             "checkpoint_seconds_mean": sum(checkpoint_seconds) / len(checkpoint_seconds),
         }
         monitor.hparams(spec.to_dict(), final)
-        (run_dir / SUMMARY).write_text(json.dumps(summary, indent=2) + "\n")
+        write_atomic(run_dir / SUMMARY, json.dumps(summary, indent=2) + "\n")
         return summary
     finally:
         bar.close()
@@ -356,10 +364,22 @@ def _create(target: Path, fill: Callable[[Path], None]) -> None:
         remove_preparing(tmp)
         if target.exists() and not isinstance(e, FileNotFoundError):
             raise RunDirectoryExists(f"{target}: created meanwhile by another process; nothing was written") from None
-        raise file_error(target, e, "cannot create") from None
+        raise RunFileError(f"{target}: cannot create ({e.strerror or e}); nothing was written: {_fix(e)}") from None
+    except RunFileError as e:
+        remove_preparing(tmp)
+        raise RunFileError(f"{target}: cannot create ({e.reason}); nothing was written: {_fix(e.errno)}") from None
     except BaseException:
         remove_preparing(tmp)
         raise
+
+
+def _fix(error: OSError | int | None) -> str:
+    code = error.errno if isinstance(error, OSError) else error
+    if code in (errno.ENOSPC, errno.EDQUOT):
+        return "free some disk space and run the command again"
+    if code in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "make the output directory writable (or choose another output_dir) and run the command again"
+    return "fix the cause and run the command again"
 
 
 def _prepare_experiment(config: ExperimentConfig, specs: list[RunSpec], overwrite: bool) -> None:
@@ -543,14 +563,46 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
+def read_run_config(path: Path) -> dict[str, Any]:
+    """A run's ``run.yaml`` as a mapping with a ``teacher`` (with its ``label``) and a ``seed``."""
+    data = _read_yaml(path)
+    teacher = data.get("teacher")
+    if not isinstance(teacher, dict) or not isinstance(teacher.get("label"), str) or not is_int(data.get("seed")):
+        raise ConfigError(
+            f"{path}: not a run configuration written by autocurriculum (no 'teacher' with a 'label', or no "
+            "integer 'seed'); restore it, or start the run again with `autocurriculum run --overwrite`"
+        )
+    return data
+
+
+def read_evals(path: Path, warn: Callable[[str], None] = _warn) -> list[dict[str, Any]]:
+    """The evaluations of ``eval.jsonl``; a cut last line (an interrupted write) is ignored with a warning."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: cannot read ({e}); restore it or resume the run, which rewrites it") from None
+    evals = []
+    for i, line in enumerate(lines):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            if not isinstance(record, dict) or not is_int(record.get("step")):
+                raise ValueError("not an evaluation record")
+        except ValueError as e:
+            if i == len(lines) - 1:
+                warn(f"warning: {path}: the last line is cut or damaged (an interrupted write); ignored")
+                break
+            raise ConfigError(
+                f"{path}: line {i + 1} is damaged ({e}); remove it, or resume the run, which rewrites the file"
+            ) from None
+        evals.append(record)
+    return evals
+
+
 def _spec_from_run_dir(run_dir: Path) -> RunSpec:
     path = run_dir / RUN_CONFIG
-    data = _read_yaml(path)
-    if not isinstance(data.get("teacher"), dict) or "seed" not in data:
-        raise ConfigError(
-            f"{path}: not a run configuration written by autocurriculum (no 'teacher' mapping or 'seed'); "
-            "restore it, or start the run again with `autocurriculum run --overwrite`"
-        )
+    data = read_run_config(path)
     data["teachers"] = [data.pop("teacher")]
     data["seeds"] = [data.pop("seed")]
     try:

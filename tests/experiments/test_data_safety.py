@@ -3,6 +3,7 @@ that the runner did not write, nothing executed from a file, one-line errors nam
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import math
@@ -20,7 +21,7 @@ import numpy as np
 import pytest
 import yaml
 
-from autocurriculum.experiments import runner
+from autocurriculum.experiments import rundir, runner
 from autocurriculum.experiments.checkpoints import MAGIC, CheckpointError, decode, encode
 from autocurriculum.experiments.cli import main
 from autocurriculum.experiments.config import ConfigError, parse_config
@@ -331,7 +332,7 @@ KILLED_WHILE_PREPARING = """
 import os, sys
 from pathlib import Path
 import yaml
-from autocurriculum.experiments import runner
+from autocurriculum.experiments import rundir, runner
 from autocurriculum.experiments.config import ConfigError, parse_config
 calls = []
 real = runner._write_run_dir
@@ -422,3 +423,129 @@ def test_a_signal_saves_a_checkpoint_says_how_to_resume_and_exits_cleanly(tmp_pa
     reference = parse_config({**data, "output_dir": str(tmp_path / "reference")})
     run_experiment(reference, progress_bar=False)
     assert evals_without_time(run_dir) == evals_without_time(reference.runs()[0].run_dir)
+
+
+# ---------------------------------------------------------------------- 9, 11. names, paths, damaged files, full disk
+BAD_NAMES = [".", "..", ".hidden", "a/b", "a\\b", "a\x00b", "a\nb", "a\x1bb", "a\u202eb", "a\u2066b", "x" * 101, "a b"]
+
+
+@pytest.mark.parametrize("bad", BAD_NAMES)
+def test_names_that_are_not_one_safe_directory_name_are_rejected_naming_the_key(tmp_path: Path, bad: str) -> None:
+    with pytest.raises(ConfigError, match="^name: "):
+        parse_config(small(tmp_path, name=bad, output_dir=".."))
+    with pytest.raises(ConfigError, match=r"^teacher\.label: "):
+        parse_config(small(tmp_path, teacher={"name": "random", "label": bad}))
+
+
+def test_the_experiment_directory_must_lie_inside_output_dir(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "runs").mkdir()
+    (tmp_path / "runs" / "safe").symlink_to(elsewhere)
+    with pytest.raises(ConfigError, match="not a directory directly inside output_dir"):
+        run_experiment(parse_config(small(tmp_path)), progress_bar=False)
+    assert not any(elsewhere.iterdir())
+
+
+def test_a_directory_given_as_the_experiment_file_is_named_as_such(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run", str(tmp_path)]) == 2
+    assert (
+        capsys.readouterr().err
+        == f"error: {tmp_path}: is a directory, not an experiment file (give the path of a .yaml file)\n"
+    )
+
+
+def test_a_cut_last_line_of_eval_jsonl_is_ignored_with_a_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_dir = finished_run(tmp_path)
+    evals = run_dir / "eval.jsonl"
+    evals.write_text(evals.read_text() + '{"step": 500, "mastered_per')
+    assert main(["report", str(run_dir.parent), "--plot", str(tmp_path / "p.svg")]) == 0
+    out = capsys.readouterr()
+    assert f"warning: {evals}: the last line is cut" in out.err and "| 400 |" in out.out and "| 500 |" not in out.out
+    evals.write_text('{"step": 1\n' + evals.read_text())
+    assert main(["report", str(run_dir.parent)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"error: {evals}: line 1 is damaged" in err
+    (run_dir / "summary.json").unlink()
+    evals.write_text(evals.read_text().split("\n", 1)[1])
+    assert main(["resume", str(run_dir), "--quiet"]) == 0
+    assert f"warning: {evals}: the last line is cut" in capsys.readouterr().err
+    assert [e["step"] for e in evals_without_time(run_dir)] == [100, 200, 300, 400]
+
+
+@pytest.mark.parametrize("content", ["", "hello: world\n", "- a list\n", "teacher: {label: x}\nseed: 0\n", "\xff\xfe"])
+def test_a_foreign_or_empty_run_yaml_is_a_one_line_error_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str
+) -> None:
+    run_dir = finished_run(tmp_path)
+    (run_dir / "summary.json").unlink()
+    (run_dir / "run.yaml").write_bytes(content.encode("latin-1"))
+    commands = [["resume", str(run_dir), "--quiet"], ["report", str(run_dir)]]
+    for command in commands[: 1 if "label" in content else 2]:  # a label and a seed are all a report needs
+        assert main(command) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and err.startswith(f"error: {run_dir / 'run.yaml'}"), err
+
+
+def test_a_read_only_run_directory_is_a_one_line_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_dir = finished_run(tmp_path)
+    (run_dir / "summary.json").unlink()
+    real_open = os.open
+
+    def read_only(path: object, flags: int, *args: object) -> int:
+        if flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(rundir.os, "open", read_only)  # root ignores chmod: simulate the refusal
+    assert main(["resume", str(run_dir), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert f"{run_dir / '.autocurriculum-lock'}: cannot create the lock file (Permission denied)" in err
+    assert "not writable" in err
+
+
+def test_a_full_disk_is_a_one_line_error_and_the_run_resumes_afterwards(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "exp.yaml"
+    path.write_text(yaml.safe_dump(small(tmp_path)))
+    exp_dir = tmp_path / "runs" / "safe"
+    run_dir = exp_dir / "random__seed0"
+
+    def no_space(*args: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(rundir.os, "fsync", no_space)  # while the directories are prepared
+    assert main(["run", str(path), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err
+        == f"error: {exp_dir}: cannot create (No space left on device); nothing was written: free some disk space and run the command again\n"
+    )
+    assert not any((tmp_path / "runs").iterdir())
+    monkeypatch.undo()
+
+    real_open = open
+
+    def full_on_append(file: object, mode: str = "r", *args: object, **kwargs: object) -> object:
+        if "a" in mode:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(rundir, "open", full_on_append, raising=False)  # the first evaluation's line
+    assert main(["run", str(path), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"error: {run_dir / 'eval.jsonl'}: cannot write (No space left on device); free some disk space, then "
+        f"continue with `autocurriculum resume {run_dir}`\n"
+    )
+    monkeypatch.undo()
+    assert main(["resume", str(run_dir), "--quiet"]) == 0
+    assert [e["step"] for e in evals_without_time(run_dir)] == [100, 200, 300, 400]
