@@ -429,11 +429,16 @@ class RunInterrupted(Exception):
 
 
 class _Stop:
-    """The signal received (if any), and how this process reacts to more of them."""
+    """The signal received (if any), and which process reacts to it how.
+
+    The process that entered :func:`stop_on_signals` (``owner``) announces the request; running
+    the runs itself, a second signal stops it at once; running them in a pool (``pool``), it
+    passes the request on to the workers. Workers (forked with this state) only record it.
+    """
 
     signum: int | None = None
-    escalate = False  # the main process of a single-process run: a second signal stops at once
-    forward = False  # the main process of a pool: pass the request on to the workers
+    owner: int | None = None
+    pool = False
 
 
 _stop = _Stop()
@@ -441,14 +446,16 @@ _stop = _Stop()
 
 def _on_signal(signum: int, frame: Any) -> None:
     first = _stop.signum is None
-    if not first and _stop.escalate:
+    _stop.signum = _stop.signum or signum
+    if os.getpid() != _stop.owner:
+        return  # a pool worker: checkpoint at the next step
+    if not first and not _stop.pool:
         raise KeyboardInterrupt  # stop now, without a checkpoint
-    _stop.signum = signum
-    if first and (_stop.escalate or _stop.forward):
+    if first:
+        again = "" if _stop.pool else " (again: stop at once, without it)"
         name = signal.Signals(signum).name
-        again = " (again: stop at once, without it)" if _stop.escalate else ""
         print(f"\n{name} received: saving a checkpoint at the next step{again}", file=sys.stderr, flush=True)
-    if _stop.forward:
+    if _stop.pool:
         for child in multiprocessing.active_children():  # the pool's workers
             with contextlib.suppress(ProcessLookupError):
                 os.kill(child.pid, signal.SIGTERM)  # type: ignore[arg-type]
@@ -462,13 +469,13 @@ def stop_on_signals(signals: tuple[int, ...] = (signal.SIGINT, signal.SIGTERM)) 
     handlers are restored on exit.
     """
     previous = {s: signal.signal(s, _on_signal) for s in signals}
-    _stop.signum, _stop.escalate = None, True
+    _stop.signum, _stop.owner, _stop.pool = None, os.getpid(), False
     try:
         yield
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
-        _stop.signum, _stop.escalate, _stop.forward = None, False, False
+        _stop.signum, _stop.owner, _stop.pool = None, None, False
 
 
 def _run_job(args: tuple[RunSpec, Path, bool, bool]) -> dict[str, Any]:
@@ -483,17 +490,16 @@ def _one_thread() -> None:
 
     torch.set_num_threads(1)
     threadpool_limits(limits=1)
-    _stop.signum, _stop.escalate, _stop.forward = None, False, False
-    for s in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(s, _on_signal)  # the worker checkpoints and raises RunInterrupted
+    if _stop.owner is not None:  # under stop_on_signals (a forked worker has the handlers already)
+        for s in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(s, _on_signal)  # the worker checkpoints and raises RunInterrupted
 
 
 def _execute(jobs: list[tuple[RunSpec, Path, bool, bool]], n_jobs: int) -> list[dict[str, Any]]:
     if n_jobs <= 1 or len(jobs) <= 1:
         return [_run_job(j) for j in jobs]
     with ProcessPoolExecutor(max_workers=n_jobs, initializer=_one_thread) as pool:
-        saved = (_stop.forward, _stop.escalate)
-        _stop.forward, _stop.escalate = _stop.escalate, False  # under stop_on_signals: the workers checkpoint
+        _stop.pool = True
         try:
             futures = [pool.submit(_run_job, j) for j in jobs]
             results, interrupted = [], None
@@ -510,7 +516,7 @@ def _execute(jobs: list[tuple[RunSpec, Path, bool, bool]], n_jobs: int) -> list[
                 raise interrupted
             return results
         finally:
-            _stop.forward, _stop.escalate = saved
+            _stop.pool = False
 
 
 def run_experiment(

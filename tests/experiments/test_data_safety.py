@@ -549,3 +549,29 @@ def test_a_full_disk_is_a_one_line_error_and_the_run_resumes_afterwards(
     monkeypatch.undo()
     assert main(["resume", str(run_dir), "--quiet"]) == 0
     assert [e["step"] for e in evals_without_time(run_dir)] == [100, 200, 300, 400]
+
+
+def test_ctrl_c_of_parallel_runs_checkpoints_every_running_run(tmp_path: Path) -> None:
+    data = small(tmp_path, teacher={"name": "alp_gmm"}, budget=30000, seeds=[0, 1], checkpoint={"every": 30000})
+    data["evaluation"] = {"every": 500}
+    path = tmp_path / "exp.yaml"
+    path.write_text(yaml.safe_dump(data))
+    cfg = parse_config(data)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "autocurriculum.experiments.cli", "run", str(path), "--quiet", "--jobs", "2"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a terminal's foreground job
+    )
+    deadline = time.monotonic() + 120
+    while not all((s.run_dir / "eval.jsonl").is_file() for s in cfg.runs()):
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.01)
+    os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C reaches every process of the group
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "Traceback" not in err, err
+    assert err.splitlines()[-1].endswith(f"continue with: autocurriculum resume {cfg.experiment_dir}")
+    for spec in cfg.runs():
+        assert 500 <= load_checkpoint(spec.run_dir)["progress"] < 30000
