@@ -71,8 +71,8 @@ from autocurriculum.teachers.validation import is_int
 
 __all__ = [
     "RunDirectoryError",
-    "RunInterrupted",
     "RunDirectoryExists",
+    "RunInterrupted",
     "find_run_dirs",
     "load_checkpoint",
     "resume_run",
@@ -82,7 +82,6 @@ __all__ = [
     "stop_on_signals",
     "validate_experiment",
 ]
-
 
 
 class RunDirectoryExists(FileExistsError):
@@ -362,7 +361,7 @@ def _create(target: Path, fill: Callable[[Path], None]) -> None:
         os.rename(tmp, target)  # atomic; replaces ``target`` only if it is an empty directory
     except OSError as e:
         remove_preparing(tmp)
-        if target.exists() and not isinstance(e, FileNotFoundError):
+        if e.errno in (errno.EEXIST, errno.ENOTEMPTY) and target.exists():
             raise RunDirectoryExists(f"{target}: created meanwhile by another process; nothing was written") from None
         raise RunFileError(f"{target}: cannot create ({e.strerror or e}); nothing was written: {_fix(e)}") from None
     except RunFileError as e:
@@ -656,7 +655,11 @@ def _missing_runs(path: Path) -> list[RunSpec]:
         return []
     check_marker(path, EXPERIMENT_MARKER)
     remove_preparing_orphans(path)
-    config = parse_config(_read_yaml(config_path), source=str(config_path))
+    try:
+        config = parse_config(_read_yaml(config_path), source=str(config_path))
+    except ConfigError as e:
+        message = str(e) if str(e).startswith(str(config_path)) else f"{config_path}: {e}"
+        raise ConfigError(message) from None
     return [spec for spec in config.runs() if not (path / spec.run_name).exists()]
 
 
