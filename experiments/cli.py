@@ -216,6 +216,9 @@ def main(argv: list[str] | None = None) -> int:
     except Stopped as e:
         print(f"{e}", file=sys.stderr)
         return e.code
+    except KeyboardInterrupt:  # list, report: nothing to save
+        print("interrupted", file=sys.stderr)
+        return 128 + signal.SIGINT
     except OSError as e:  # a file the command was asked to write or read (report output, plot)
         where = f"{e.filename}: " if e.filename else ""
         print(f"error: {where}{e.strerror or e}", file=sys.stderr)
