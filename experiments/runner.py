@@ -630,7 +630,7 @@ def find_run_dirs(path: Path, *, owned: bool = True) -> list[Path]:
     if not owned:
         if (path / RUN_CONFIG).is_file():
             return [path]
-        found = sorted(p for p in path.iterdir() if (p / RUN_CONFIG).is_file())
+        found = sorted(p for p in path.iterdir() if not p.name.startswith(".") and (p / RUN_CONFIG).is_file())
         if not found:
             raise ConfigError(f"{path}: contains no run directories (none has a {RUN_CONFIG})")
         return found
@@ -640,7 +640,8 @@ def find_run_dirs(path: Path, *, owned: bool = True) -> list[Path]:
     if not has_marker(path, EXPERIMENT_MARKER) and (path / RUN_CONFIG).is_file():
         check_marker(path, RUN_MARKER)  # raises, naming the directory
     check_marker(path, EXPERIMENT_MARKER)
-    found = sorted(p for p in path.iterdir() if p.is_dir() and has_marker(p, RUN_MARKER))
+    # names starting with '.' are never runs (directories being prepared are '.NAME.preparing-PID')
+    found = sorted(p for p in path.iterdir() if not p.name.startswith(".") and p.is_dir() and has_marker(p, RUN_MARKER))
     for run_dir in found:
         check_marker(run_dir, RUN_MARKER)
     if not found:
