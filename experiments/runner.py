@@ -324,27 +324,30 @@ def _teacher_path(exp: ExperimentConfig, teacher: ComponentConfig) -> str:
 
 
 def validate_experiment(config: ExperimentConfig) -> None:
-    """Build every teacher of ``config`` and the student around it, in memory only.
+    """Build every teacher of ``config`` and the student, in memory only.
 
-    Unknown names, bad parameters, environments without a task space and teacher/student
-    mismatches raise :class:`ConfigError` naming the key, before any directory exists.
+    Unknown names, bad parameters and environments without a task space raise
+    :class:`ConfigError` naming the key, before any directory exists. The student is built once
+    and bound to the first teacher (which checks its own parameters, such as SB3's keyword
+    arguments, by building its model); the other teachers are built over its task space.
     """
     teacher_seed, student_seed = run_seeds(config.seeds[0])
-    for teacher_cfg in config.teachers:
-        student = build_student(config.student, config.environment, config.evaluation, student_seed)
+    student = build_student(config.student, config.environment, config.evaluation, student_seed)
+    try:
         try:
-            try:
-                space = student.task_space
-            except (ValueError, TypeError) as e:
-                raise ConfigError(f"student: {e}") from None
-            path = _teacher_path(config, teacher_cfg)
-            teacher = build_teacher(teacher_cfg, space, teacher_seed, path, student.teacher_defaults)
-            try:
-                student.bind(teacher)
-            except (ValueError, TypeError) as e:
-                raise ConfigError(f"student (with {path}): {e}") from None
-        finally:
-            student.close()
+            space = student.task_space
+        except (ValueError, TypeError) as e:
+            raise ConfigError(f"student: {e}") from None
+        teachers = [
+            build_teacher(t, space, teacher_seed, _teacher_path(config, t), student.teacher_defaults)
+            for t in config.teachers
+        ]
+        try:
+            student.bind(teachers[0])
+        except (ValueError, TypeError) as e:
+            raise ConfigError(f"student: {e}") from None
+    finally:
+        student.close()
 
 
 def _write_run_dir(run_dir: Path, spec: RunSpec) -> None:
