@@ -183,7 +183,7 @@ def check_marker(directory: Path, marker: str) -> None:
     kind = "run" if marker == RUN_MARKER else "experiment"
     path = directory / marker
     if not path.is_file():
-        legacy = (directory / LEGACY_CHECKPOINT).is_file() or (directory / RUN_CONFIG).is_file()
+        legacy = any((directory / name).is_file() for name in (LEGACY_CHECKPOINT, RUN_CONFIG, EXPERIMENT_CONFIG))
         why = (
             " (it looks like a run of an older autocurriculum version, which this version cannot continue: "
             "move it away and run the experiment again)"
