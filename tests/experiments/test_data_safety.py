@@ -28,6 +28,8 @@ from autocurriculum.experiments.config import ConfigError, parse_config
 from autocurriculum.experiments.rundir import RUN_MARKER, RunDirectoryError, RunDirectoryLocked
 from autocurriculum.experiments.runner import RunDirectoryExists, load_checkpoint, resume_run, run_experiment
 
+ROOT = Path(__file__).resolve().parents[2]
+
 
 def small(tmp_path: Path, **overrides: object) -> dict:
     data = {
@@ -380,9 +382,6 @@ def test_a_kill_while_runs_are_added_to_an_experiment_is_completed_by_resume(tmp
 
 
 # ---------------------------------------------------------------------- 6. SIGINT, SIGTERM
-ROOT = Path(__file__).resolve().parents[2]
-
-
 def evals_without_time(run_dir: Path) -> list[dict]:
     rows = [json.loads(x) for x in (run_dir / "eval.jsonl").read_text().splitlines()]
     return [{k: v for k, v in r.items() if k != "wall_time"} for r in rows]
