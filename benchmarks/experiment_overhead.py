@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         [
             f"## Experiment-layer overhead: {title}",
             "",
-            f"{args.repeats} interleaved repeats, medians; checkpoint save: collecting the states, pickling, fsync, rename",
+            f"{args.repeats} interleaved repeats, medians; checkpoint save: collecting the states, encoding, fsync, rename",
             "",
             "| variant | wall time (s) | vs bare | checkpoint save (ms) |",
             "|---|---|---|---|",

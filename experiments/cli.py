@@ -14,14 +14,26 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import shlex
+import signal
 import sys
+from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any
 
+from autocurriculum.experiments.checkpoints import CheckpointError
 from autocurriculum.experiments.config import ConfigError, load_config
 from autocurriculum.experiments.registry import environment_ids, student_factories, teacher_classes
 from autocurriculum.experiments.report import build_report
-from autocurriculum.experiments.runner import RunDirectoryExists, resume_run, run_experiment
+from autocurriculum.experiments.runner import (
+    RunDirectoryError,
+    RunDirectoryExists,
+    RunInterrupted,
+    resume_run,
+    run_experiment,
+    stop_on_signals,
+)
 
 CONFIG_DIR = Path(__file__).resolve().parent / "configs"
 
@@ -44,16 +56,48 @@ def _print_summaries(summaries: list[dict]) -> None:
         print(f"| {s['run']} | {vals} | {s['wall_time']:.1f} |")
 
 
+def _interruptible(resume_path: Path, work: Callable[[], list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Run ``work`` so that SIGINT/SIGTERM checkpoint the runs and end with a one-line message.
+
+    Raises :class:`Stopped` (exit code 128 + the signal number), whose message gives the exact
+    command that continues the runs.
+    """
+    command = f"autocurriculum resume {shlex.quote(str(resume_path))}"
+    try:
+        with stop_on_signals():
+            return work()
+    except RunInterrupted as e:
+        saved = "checkpoint saved" if e.saved else "runs not started yet"
+        raise Stopped(f"{e} ({saved}); continue with: {command}", 128 + e.signum) from None
+    except KeyboardInterrupt:
+        raise Stopped(
+            f"stopped at once (second signal, no new checkpoint); continue from the last checkpoint with: {command}",
+            128 + signal.SIGINT,
+        ) from None
+
+
+class Stopped(Exception):
+    """The command was stopped by a signal; ``code`` is the exit status."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.code = code
+
+
 def _run(args: argparse.Namespace) -> int:
     config = load_config(args.file, output_dir=args.output_dir)
-    summaries = run_experiment(config, jobs=args.jobs, overwrite=args.overwrite, progress_bar=not args.quiet)
+    summaries = _interruptible(
+        config.experiment_dir,
+        lambda: run_experiment(config, jobs=args.jobs, overwrite=args.overwrite, progress_bar=not args.quiet),
+    )
     _print_summaries(summaries)
     print(f"\nruns written to {config.experiment_dir}; `autocurriculum report {config.experiment_dir}` aggregates them")
     return 0
 
 
 def _resume(args: argparse.Namespace) -> int:
-    _print_summaries(resume_run(Path(args.run_dir), jobs=args.jobs, progress_bar=not args.quiet))
+    path = Path(args.run_dir)
+    _print_summaries(_interruptible(path, lambda: resume_run(path, jobs=args.jobs, progress_bar=not args.quiet)))
     return 0
 
 
@@ -111,7 +155,9 @@ def _report(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     config = load_config(CONFIG_DIR / "unlock_grid.yaml", output_dir=args.output_dir)
     config.logging.tensorboard = not args.no_tensorboard
-    summaries = run_experiment(config, jobs=args.jobs, overwrite=True, progress_bar=False)
+    summaries = _interruptible(
+        config.experiment_dir, lambda: run_experiment(config, jobs=args.jobs, overwrite=True, progress_bar=False)
+    )
     _print_summaries(summaries)
     report = build_report([config.experiment_dir])
     print(report.markdown())
@@ -164,8 +210,18 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except (ConfigError, RunDirectoryExists) as e:
+    except (ConfigError, CheckpointError, RunDirectoryExists, RunDirectoryError) as e:
         print(f"error: {e}", file=sys.stderr)
+        return 2
+    except Stopped as e:
+        print(f"{e}", file=sys.stderr)
+        return e.code
+    except KeyboardInterrupt:  # list, report: nothing to save
+        print("interrupted", file=sys.stderr)
+        return 128 + signal.SIGINT
+    except OSError as e:  # a file the command was asked to write or read (report output, plot)
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"error: {where}{e.strerror or e}", file=sys.stderr)
         return 2
 
 

@@ -27,6 +27,7 @@ the key path (``teachers[1].params``), the value and what is allowed.
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -128,7 +129,17 @@ class ExperimentConfig:
 
     @property
     def experiment_dir(self) -> Path:
-        return Path(self.output_dir) / self.name
+        """``output_dir/name``; checked to lie inside ``output_dir`` (symbolic links resolved)."""
+        out = Path(self.output_dir)
+        exp_dir = out / self.name
+        root = out.resolve()
+        resolved = exp_dir.resolve()
+        if resolved.parent != root:
+            raise ConfigError(
+                f"name: {self.name!r} resolves to {resolved}, which is not a directory directly inside "
+                f"output_dir {str(root)!r}"
+            )
+        return exp_dir
 
 
 @dataclass
@@ -214,10 +225,36 @@ def _component(value: Any, path: str, labelled: bool) -> ComponentConfig:
         preset = params.get("preset")
         label = f"{name}_{preset}" if isinstance(preset, str) else name
         label = label.replace(":", "_").replace(".", "_")
-    label = _str(label, f"{path}.label")
-    if any(c in label for c in "/\\ "):
-        raise ConfigError(f"{path}.label: {label!r} must not contain '/', '\\' or spaces (it names a run directory)")
+    label = _dir_name(label, f"{path}.label", "a run directory")
     return ComponentConfig(name=name, params=params, label=label)
+
+
+#: The longest experiment name or teacher label (each names a directory).
+MAX_NAME = 100
+#: Invisible characters that reorder or hide text (bidirectional controls, zero-width marks).
+_BIDI = set("\u061c\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff")
+
+
+def _dir_name(value: Any, path: str, what: str) -> str:
+    """A string that is safe as one directory name: no separators, no hidden or control characters."""
+    value = _str(value, path)
+    problem = None
+    if value in (".", "..") or value.startswith("."):
+        problem = "must not start with '.' ('.' and '..' are not names, and hidden names are the runner's own)"
+    elif len(value) > MAX_NAME:
+        problem = f"is {len(value)} characters long; at most {MAX_NAME} are allowed"
+    else:
+        for c in value:
+            if c in "/\\ " or c in _BIDI or unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Zl", "Zp"):
+                problem = (
+                    f"must not contain {c!r} (U+{ord(c):04X}): path separators, spaces, control and "
+                    "invisible or bidirectional characters are not allowed"
+                )
+                break
+    if problem is not None:
+        shown = value if len(value) <= 40 else value[:40] + "..."
+        raise ConfigError(f"{path}: {shown!r} {problem} (it names {what})")
+    return value
 
 
 TOP_REQUIRED = ["name", "student", "budget", "evaluation", "seeds"]
@@ -228,9 +265,7 @@ def parse_config(data: Any, source: str = "<dict>") -> ExperimentConfig:
     """Validate a mapping (as loaded from YAML) into an :class:`ExperimentConfig`."""
     data = _mapping(data, "experiment file")
     _keys(data, "", TOP_REQUIRED, TOP_OPTIONAL)
-    name = _str(data["name"], "name")
-    if any(c in name for c in "/\\ "):
-        raise ConfigError(f"name: {name!r} must not contain '/', '\\' or spaces (it names a directory)")
+    name = _dir_name(data["name"], "name", "the experiment directory")
 
     if ("teacher" in data) == ("teachers" in data):
         raise ConfigError("teacher/teachers: give exactly one of 'teacher' (one mapping) or 'teachers' (a list)")
@@ -292,6 +327,8 @@ def parse_config(data: Any, source: str = "<dict>") -> ExperimentConfig:
     checkpoint = CheckpointConfig(every=_int(ck.get("every", 0), "checkpoint.every", 0))
 
     output_dir = _str(data.get("output_dir", "runs"), "output_dir")
+    if "\x00" in output_dir:
+        raise ConfigError(f"output_dir: {output_dir!r} contains a NUL character, which no path can hold")
     return ExperimentConfig(
         name=name,
         teachers=teachers,

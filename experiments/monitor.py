@@ -130,6 +130,11 @@ class RunMonitor:
         flat = {k: v for k, v in _flatten(config).items() if isinstance(v, (int, float, str, bool))}
         self.writer.add_hparams(flat, {f"final/{k}": v for k, v in final.items()}, run_name="hparams")
 
+    def flush(self) -> None:
+        """Write the pending events to disk (before a checkpoint: resume keeps what precedes it)."""
+        if self.writer is not None:
+            self.writer.flush()
+
     def close(self) -> None:
         if self.writer is not None:
             self.writer.flush()

@@ -5,15 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from autocurriculum.experiments.config import ConfigError
 from autocurriculum.experiments.plots import learning_curves_svg
-from autocurriculum.experiments.runner import EVALS, RUN_CONFIG, find_run_dirs
+from autocurriculum.experiments.runner import EVALS, RUN_CONFIG, find_run_dirs, read_evals, read_run_config
 
 __all__ = ["Report", "build_report"]
 
@@ -81,18 +82,22 @@ class Report:
         return learning_curves_svg(curves, title=f"{metric}: mean ± std over seeds", x_label=self.unit, y_label=metric)
 
 
-def build_report(paths: list[Path]) -> Report:
+def _warn(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def build_report(paths: list[Path], warn: Callable[[str], None] = _warn) -> Report:
     """Read ``run.yaml`` and ``eval.jsonl`` of every run under ``paths`` (run or experiment dirs)."""
     runs: dict[str, list[tuple[int, list[dict[str, float]]]]] = {}
     unit = "steps"
     for path in paths:
-        for run_dir in find_run_dirs(Path(path)):
-            config = yaml.safe_load((run_dir / RUN_CONFIG).read_text())
+        for run_dir in find_run_dirs(Path(path), owned=False):
+            config = read_run_config(run_dir / RUN_CONFIG)
             label = config["teacher"]["label"]
             evals_path = run_dir / EVALS
             if not evals_path.is_file():
                 continue
-            evals = [json.loads(line) for line in evals_path.read_text().splitlines() if line.strip()]
+            evals = read_evals(evals_path, warn)
             summary = run_dir / "summary.json"
             if summary.is_file():
                 unit = json.loads(summary.read_text()).get("unit", unit)

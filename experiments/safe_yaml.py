@@ -128,7 +128,7 @@ def load_yaml(path: str | Path) -> Any:
     """Read and parse the YAML file at ``path`` (UTF-8, at most :data:`MAX_BYTES` bytes)."""
     path = Path(path)
     if path.is_dir():
-        raise YAMLInputError(f"{path}: is a directory, not an experiment file (give the .yaml file inside it)")
+        raise YAMLInputError(f"{path}: is a directory, not an experiment file (give the path of a .yaml file)")
     if not path.is_file():
         raise YAMLInputError(f"{path}: no such experiment file")
     try:

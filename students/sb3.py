@@ -43,10 +43,14 @@ from __future__ import annotations
 import copy
 import functools
 import io
+import json
 import math
 import pickle
+import signal
 import time
 import typing
+import zipfile
+from collections import deque
 from collections.abc import Callable, Collection, Generator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +63,7 @@ from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.buffers import RolloutBuffer
 from stable_baselines3.common.callbacks import BaseCallback, CallbackList
 from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
+from stable_baselines3.common.running_mean_std import RunningMeanStd
 from stable_baselines3.common.type_aliases import RolloutBufferSamples
 from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecEnv, VecNormalize
 
@@ -627,7 +632,10 @@ class SB3Student(Student):
 
         factory = self._env_factory()
         use_subproc = self.vec_env == "subproc" or (self.vec_env is None and self.n_envs > 1)
-        base: VecEnv = SubprocVecEnv([factory] * self.n_envs) if use_subproc else DummyVecEnv([factory] * self.n_envs)
+        if use_subproc:
+            base: VecEnv = SubprocVecEnv([functools.partial(_make_worker_env, factory)] * self.n_envs)
+        else:
+            base = DummyVecEnv([factory] * self.n_envs)
         self.task_env_ = TaskVecEnv(base, teacher, update_teacher=not needs_score)
         venv: VecEnv = self.task_env_
         if self.normalize_:
@@ -1001,16 +1009,23 @@ class SB3Student(Student):
         adds it. The discount teacher's state and the OT rewarder's scale are. SAC's replay
         buffer is not (as with SB3's ``model.save``; up to 2M transitions): a restored SAC
         student refills it from the restart on.
+
+        Plain data only: ``model`` is the bytes of SB3's zip (``model.save``) without the
+        episode-info buffers, which are lists of numbers here; :meth:`load_state_dict` never
+        unpickles the attributes SB3 pickles into that zip (spaces, schedules, classes: it takes
+        them from this student, built with the same parameters), and SB3 reads the weights with
+        ``torch.load(weights_only=True)``, so a state cannot execute code.
         """
         self._ensure_setup(None)
         buf = io.BytesIO()
-        self.model_.save(buf)
+        self.model_.save(buf, exclude=list(_EPISODE_BUFFERS))
         norm = None
         if isinstance(self.venv_, VecNormalize):
-            norm = {"obs_rms": copy.deepcopy(self.venv_.obs_rms), "ret_rms": copy.deepcopy(self.venv_.ret_rms)}
+            norm = {"obs_rms": _rms_state(self.venv_.obs_rms), "ret_rms": _rms_state(self.venv_.ret_rms)}
         return {
             "student": f"{type(self).__module__}.{type(self).__qualname__}",
             "model": buf.getvalue(),
+            "episode_buffers": {name: _plain_entries(getattr(self.model_, name, None)) for name in _EPISODE_BUFFERS},
             "vecnormalize": norm,
             "gamma": self.gamma,
             "num_timesteps": self.progress,
@@ -1026,7 +1041,7 @@ class SB3Student(Student):
             if self.discount_teacher is None
             else {
                 "teacher": self.discount_teacher.state_dict(),
-                "lesson": self.discount_lesson_,
+                "lesson": None if self.discount_lesson_ is None else _lesson_state(self.discount_lesson_),
                 "next": self.next_discount_,
                 "history": copy.deepcopy(self.discount_history),
                 "seconds": self.discount_seconds_,
@@ -1045,15 +1060,22 @@ class SB3Student(Student):
             got = state.get("student") if isinstance(state, Mapping) else type(state).__name__
             raise ValueError(f"load_state_dict: state belongs to {got!r}, not to {expected!r}")
         self._ensure_setup(None)
-        self.model_ = self.algo_class.load(io.BytesIO(state["model"]), env=self.venv_, device="cpu")
+        custom = _unpickled_attributes(state["model"], self.model_)
+        self.model_ = self.algo_class.load(
+            io.BytesIO(state["model"]), env=self.venv_, device="cpu", custom_objects=custom
+        )
         self.model_.num_timesteps = int(state["num_timesteps"])
+        for name, entries in (state.get("episode_buffers") or {}).items():
+            if name in _EPISODE_BUFFERS and entries is not None:
+                maxlen = getattr(getattr(self.model_, name, None), "maxlen", None)
+                setattr(self.model_, name, deque(_plain_entries(entries), maxlen=maxlen))
         if state["vecnormalize"] is not None:
             if not isinstance(self.venv_, VecNormalize):
                 raise ValueError(
                     "load_state_dict: the state has VecNormalize statistics but this student has normalize=False"
                 )
-            self.venv_.obs_rms = copy.deepcopy(state["vecnormalize"]["obs_rms"])
-            self.venv_.ret_rms = copy.deepcopy(state["vecnormalize"]["ret_rms"])
+            self.venv_.obs_rms = _rms_from_state(state["vecnormalize"]["obs_rms"])
+            self.venv_.ret_rms = _rms_from_state(state["vecnormalize"]["ret_rms"])
         self.set_gamma(state["gamma"])
         self.n_episodes_ = int(state["n_episodes"])
         self.n_evaluations_ = int(state["n_evaluations"])
@@ -1074,7 +1096,7 @@ class SB3Student(Student):
         if discount is not None:
             assert self.discount_teacher is not None
             self.discount_teacher.load_state_dict(discount["teacher"])
-            self.discount_lesson_ = discount["lesson"]
+            self.discount_lesson_ = None if discount["lesson"] is None else Lesson(**discount["lesson"])
             self.next_discount_ = discount["next"]
             self.discount_history = copy.deepcopy(discount["history"])
             self.discount_seconds_ = float(discount["seconds"])
@@ -1115,6 +1137,64 @@ class SB3Student(Student):
             self.model_ = None  # type: ignore[assignment]
 
 
+#: SB3 attributes that its ``save`` would pickle although they change with training; the
+#: student's state holds them as lists of plain entries instead.
+_EPISODE_BUFFERS = ("ep_info_buffer", "ep_success_buffer")
+
+
+def _unpickled_attributes(model_zip: bytes, model: BaseAlgorithm) -> dict[str, Any]:
+    """SB3's ``custom_objects`` for every attribute the zip would unpickle, taken from ``model``.
+
+    SB3 pickles what JSON cannot hold (spaces, schedules, classes, buffers' keyword arguments)
+    and unpickles it on load, which can run code from the file. A student built with the same
+    parameters has all of them, so none is read from the file. An attribute this model does
+    not have is refused, naming it.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(model_zip)) as archive:
+            data = json.loads(archive.read("data"))
+    except (zipfile.BadZipFile, KeyError, ValueError) as e:
+        raise ValueError(f"load_state_dict: state['model'] is not an SB3 model zip ({e})") from None
+    if not isinstance(data, dict):
+        raise ValueError("load_state_dict: state['model'] is not an SB3 model zip (its data is not a mapping)")
+    custom = {}
+    for key, value in data.items():
+        if isinstance(value, dict) and ":serialized:" in value:
+            if not hasattr(model, key):
+                raise ValueError(
+                    f"load_state_dict: state['model'] holds a pickled attribute {key!r} this student's model does not "
+                    "have; it is not unpickled (that could run code)"
+                )
+            custom[key] = getattr(model, key)
+    return custom
+
+
+def _rms_state(rms: Any) -> Any:
+    """A ``RunningMeanStd`` (or a dict of them, for dict observations) as plain data."""
+    if isinstance(rms, dict):
+        return {k: _rms_state(v) for k, v in rms.items()}
+    return {"mean": np.array(rms.mean, copy=True), "var": np.array(rms.var, copy=True), "count": float(rms.count)}
+
+
+def _rms_from_state(state: Any) -> Any:
+    if "mean" not in state:
+        return {k: _rms_from_state(v) for k, v in state.items()}
+    mean = np.array(state["mean"], dtype=np.float64, copy=True)
+    rms = RunningMeanStd(shape=mean.shape)
+    rms.mean, rms.var, rms.count = mean, np.array(state["var"], dtype=np.float64, copy=True), float(state["count"])
+    return rms
+
+
+def _lesson_state(lesson: Lesson) -> dict[str, Any]:
+    info = copy.deepcopy(dict(lesson.info))
+    return {"task": copy.deepcopy(lesson.task), "id": lesson.id, "origin": lesson.origin, "info": info}
+
+
+def _plain_entries(entries: Any) -> list[Any] | None:
+    """An SB3 episode buffer (a deque of info dicts or of booleans) as a list of plain copies."""
+    return None if entries is None else [dict(e) if isinstance(e, Mapping) else e for e in entries]
+
+
 def _make_env(env_id: str, kwargs: dict[str, Any]) -> gym.Env:
     """``gymnasium.make`` that also works in fresh worker processes (forkserver, spawn).
 
@@ -1123,6 +1203,17 @@ def _make_env(env_id: str, kwargs: dict[str, Any]) -> gym.Env:
     left the worker without them).
     """
     return gym.make(env_id, **kwargs)
+
+
+def _make_worker_env(factory: Callable[[], gym.Env]) -> gym.Env:
+    """The env of a ``SubprocVecEnv`` worker, which ignores SIGINT.
+
+    Ctrl-C reaches every process of the terminal's group; the main process stops the run
+    cleanly (with a checkpoint, which steps these environments no more), so a worker killed by
+    it would only print a traceback and break the pipe the main process still reads.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return factory()
 
 
 def _check_gamma(gamma: Any) -> None:

@@ -48,14 +48,14 @@ def test_ppo_run_resumes_from_its_checkpoint(tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 240
-    while not (run_dir / "checkpoint.pkl").exists() or load_checkpoint(run_dir / "checkpoint.pkl")["progress"] < 512:
+    while not (run_dir / "checkpoint.ckpt").exists() or load_checkpoint(run_dir / "checkpoint.ckpt")["progress"] < 512:
         assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
         assert time.monotonic() < deadline
         time.sleep(0.05)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert not (run_dir / "summary.json").exists()
-    saved = load_checkpoint(run_dir / "checkpoint.pkl")
+    saved = load_checkpoint(run_dir / "checkpoint.ckpt")
     step = saved["progress"]
     assert 512 <= step < 4096
     assert saved["teacher"]["n_updates"] > 0
@@ -79,5 +79,5 @@ def test_ppo_run_resumes_from_its_checkpoint(tmp_path: Path) -> None:
     steps = [json.loads(line)["step"] for line in (run_dir / "eval.jsonl").read_text().splitlines()]
     assert steps == sorted(steps) and steps[-1] >= 4096
     assert [s for s in steps if s <= step] == [e["step"] for e in saved["evals"]]
-    final = load_checkpoint(run_dir / "checkpoint.pkl")
+    final = load_checkpoint(run_dir / "checkpoint.ckpt")
     assert final["teacher"]["n_updates"] > saved["teacher"]["n_updates"]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
-import pickle
 import signal
 import subprocess
 import sys
@@ -18,6 +18,7 @@ from autocurriculum.experiments import runner
 from autocurriculum.experiments.cli import main
 from autocurriculum.experiments.config import parse_config
 from autocurriculum.experiments.report import build_report
+from autocurriculum.experiments.rundir import RunFileError
 from autocurriculum.experiments.runner import (
     RunDirectoryExists,
     load_checkpoint,
@@ -60,14 +61,14 @@ def test_run_writes_the_run_directory(tmp_path: Path) -> None:
     assert {p.name for p in run_dir.iterdir()} >= {
         "run.yaml",
         "eval.jsonl",
-        "checkpoint.pkl",
+        "checkpoint.ckpt",
         "summary.json",
         "tensorboard",
     }
     assert [e["step"] for e in evals_of(run_dir)] == [500, 1000, 1500, 2000, 2500, 3000]
     resolved = yaml.safe_load((run_dir / "run.yaml").read_text())
     assert resolved["teacher"]["name"] == "alp_gmm" and resolved["seed"] == 0
-    state = load_checkpoint(run_dir / "checkpoint.pkl")
+    state = load_checkpoint(run_dir / "checkpoint.ckpt")
     assert state["progress"] == 3000 and state["teacher"]["n_updates"] == 3000
 
 
@@ -92,18 +93,19 @@ def test_cli_refuses_with_exit_code_and_message(tmp_path: Path, capsys: pytest.C
 
 
 def test_checkpoint_write_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = tmp_path / "checkpoint.pkl"
-    save_checkpoint(path, {"progress": 1})
+    path = tmp_path / "checkpoint.ckpt"
+    state = {"progress": 1, "teacher": {}, "student": {}, "evals": [], "wall_time": 0.0}
+    save_checkpoint(path, state)
 
-    def crash(obj: object, f: object, protocol: int | None = None) -> None:
-        f.write(b"partial garbage")  # type: ignore[attr-defined]
-        raise OSError("disk full")
+    def crash(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(runner.pickle, "dump", crash)
-    with pytest.raises(OSError, match="disk full"):
-        save_checkpoint(path, {"progress": 2})
-    monkeypatch.setattr(runner.pickle, "dump", pickle.dump)
+    monkeypatch.setattr(runner.os, "fsync", crash)
+    with pytest.raises(RunFileError, match=f"{path}: cannot write \\(No space left on device\\); free some disk space"):
+        save_checkpoint(path, {**state, "progress": 2})
+    monkeypatch.undo()
     assert load_checkpoint(path)["progress"] == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.ckpt"]  # the temporary file is gone
 
 
 def test_resume_after_sigkill_equals_uninterrupted_run(tmp_path: Path) -> None:
@@ -123,20 +125,20 @@ def test_resume_after_sigkill_equals_uninterrupted_run(tmp_path: Path) -> None:
     )
     run_dir = parse_config(data).runs()[0].run_dir
     deadline = time.monotonic() + 120
-    while not (run_dir / "checkpoint.pkl").exists():
+    while not (run_dir / "checkpoint.ckpt").exists():
         assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
         assert time.monotonic() < deadline
         time.sleep(0.01)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert not (run_dir / "summary.json").exists(), "the run finished before it could be killed"
-    killed_at = load_checkpoint(run_dir / "checkpoint.pkl")["progress"]
+    killed_at = load_checkpoint(run_dir / "checkpoint.ckpt")["progress"]
     assert 0 < killed_at < 20000
 
     resume_run(run_dir, progress_bar=False, log=lambda s: None)
     assert evals_of(run_dir) == evals_of(reference.runs()[0].run_dir)
-    final = load_checkpoint(run_dir / "checkpoint.pkl")
-    expected = load_checkpoint(reference.runs()[0].run_dir / "checkpoint.pkl")
+    final = load_checkpoint(run_dir / "checkpoint.ckpt")
+    expected = load_checkpoint(reference.runs()[0].run_dir / "checkpoint.ckpt")
     assert final["teacher"]["rng"] == expected["teacher"]["rng"]
     assert (final["student"]["competence"] == expected["student"]["competence"]).all()
 

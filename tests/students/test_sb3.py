@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import io
+import json
+import pickle
 import types
+import zipfile
 from typing import Any
 
 import numpy as np
@@ -514,3 +519,57 @@ def test_ppo_student_learns_parametric_cartpole() -> None:
     end = student.evaluate()
     assert end["mastered_percent"] >= 80.0 and end["mean_return"] > start["mean_return"] + 200.0
     student.close()
+
+
+class _WritesAFile:
+    """Unpickling this writes a file: the proof that a loader executed code."""
+
+    def __init__(self, target: Any) -> None:
+        self.target = target
+
+    def __reduce__(self) -> tuple:
+        return (type(self.target).write_text, (self.target, "code ran"))
+
+
+def _with_data(model_zip: bytes, **entries: Any) -> bytes:
+    """The SB3 zip with ``entries`` replacing keys of its ``data`` JSON."""
+    src, out = zipfile.ZipFile(io.BytesIO(model_zip)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for name in src.namelist():
+            content = src.read(name)
+            if name == "data":
+                content = json.dumps({**json.loads(content), **entries}).encode()
+            dst.writestr(name, content)
+    return out.getvalue()
+
+
+def test_state_dict_is_plain_data_round_trips_through_a_checkpoint_and_never_unpickles(tmp_path: Any) -> None:
+    from autocurriculum.experiments.checkpoints import decode, encode
+
+    student = cartpole_student(normalize=True)
+    student.learn(Random(student.task_space, seed=0), 256)
+    state = student.state_dict()
+    assert isinstance(state["vecnormalize"]["obs_rms"]["mean"], np.ndarray)
+    assert isinstance(state["episode_buffers"]["ep_info_buffer"], list)
+    copies = []
+    for s in (state, decode(encode(state))):  # the checkpoint format keeps everything exactly
+        again = cartpole_student(normalize=True)
+        teacher = Random(again.task_space, seed=1)
+        again.setup(teacher)
+        again.load_state_dict(s)
+        assert list(again.model.ep_info_buffer) == list(student.model.ep_info_buffer)
+        again.learn(teacher, 128)
+        copies.append(again)
+    for a, b in zip(copies[0].model.policy.parameters(), copies[1].model.policy.parameters(), strict=True):
+        assert torch.equal(a, b)
+    assert np.array_equal(copies[0].venv_.obs_rms.mean, copies[1].venv_.obs_rms.mean)
+
+    proof = tmp_path / "pwned"
+    payload = {":serialized:": base64.b64encode(pickle.dumps(_WritesAFile(proof))).decode()}
+    copies[0].load_state_dict({**state, "model": _with_data(state["model"], observation_space=payload)})
+    assert not proof.exists()  # taken from the student, not from the file
+    with pytest.raises(ValueError, match="pickled attribute 'surprise' .* not unpickled"):
+        copies[0].load_state_dict({**state, "model": _with_data(state["model"], surprise=payload)})
+    assert not proof.exists()
+    for s in (student, *copies):
+        s.close()

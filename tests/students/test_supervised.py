@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import pickle
 from typing import Any
 
@@ -175,15 +174,15 @@ def _run(teacher: Teacher, student: SupervisedStudent, epochs: int) -> list[tupl
     ],
 )
 def test_save_load_mid_curriculum_continues_identically(make_teacher) -> None:
+    from autocurriculum.experiments.checkpoints import decode, encode
+
     teacher, student = make_teacher(), _student(seed=0)
     _run(teacher, student, 4)
-    buffer = io.BytesIO()
-    torch.save({"teacher": teacher.state_dict(), "student": student.state_dict()}, buffer)
+    checkpoint = encode({"teacher": teacher.state_dict(), "student": student.state_dict()})  # the runner's format
     after_original = _run(teacher, student, 5)
 
     restored_teacher, restored_student = make_teacher().clone(seed=99), _student(seed=99)
-    buffer.seek(0)
-    saved = torch.load(buffer, weights_only=False)
+    saved = decode(checkpoint)
     restored_teacher.load_state_dict(saved["teacher"])
     restored_student.load_state_dict(saved["student"])
     after_restored = _run(restored_teacher, restored_student, 5)
