@@ -22,7 +22,7 @@ import shutil
 import sys
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
@@ -228,7 +228,7 @@ def run_single(spec: RunSpec, run_dir: Path, *, resume: bool, progress_bar: bool
             "teacher_metrics": teacher.metrics(),
             "checkpoint_seconds_mean": sum(checkpoint_seconds) / len(checkpoint_seconds),
         }
-        monitor.hparams(spec.to_dict(), final)
+        monitor.hparams(spec.to_dict(), final, student.progress)
         (run_dir / SUMMARY).write_text(json.dumps(summary, indent=2) + "\n")
         return summary
     finally:
@@ -266,17 +266,37 @@ def _one_thread() -> None:
     threadpool_limits(limits=1)
 
 
-def _execute(jobs: list[tuple[RunSpec, Path, bool, bool]], n_jobs: int) -> list[dict[str, Any]]:
+def _execute(
+    jobs: list[tuple[RunSpec, Path, bool, bool]],
+    n_jobs: int,
+    on_done: Callable[[dict[str, Any]], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Run ``jobs``; ``on_done(summary)`` is called as each run finishes; summaries in job order."""
+    done = on_done or (lambda summary: None)
     if n_jobs <= 1 or len(jobs) <= 1:
-        return [_run_job(j) for j in jobs]
+        results = []
+        for job in jobs:
+            results.append(_run_job(job))
+            done(results[-1])
+        return results
     with ProcessPoolExecutor(max_workers=n_jobs, initializer=_one_thread) as pool:
-        return list(pool.map(_run_job, jobs))
+        futures = [pool.submit(_run_job, job) for job in jobs]
+        for future in as_completed(futures):
+            done(future.result())
+        return [f.result() for f in futures]
 
 
 def run_experiment(
-    config: ExperimentConfig, *, jobs: int = 1, overwrite: bool = False, progress_bar: bool = True
+    config: ExperimentConfig,
+    *,
+    jobs: int = 1,
+    overwrite: bool = False,
+    progress_bar: bool = True,
+    on_done: Callable[[dict[str, Any]], None] | None = None,
 ) -> list[dict[str, Any]]:
     """Run every (teacher, seed) of ``config``; return their summaries.
+
+    ``on_done(summary)`` is called in this process as each run finishes (in finishing order).
 
     All run directories are checked before anything starts: if one exists and ``overwrite`` is
     false, nothing is run and :class:`RunDirectoryExists` explains how to resume or overwrite.
@@ -292,7 +312,7 @@ def run_experiment(
     (config.experiment_dir / "experiment.yaml").write_text(yaml.safe_dump(config.to_dict(), sort_keys=False))
     dirs = [_prepare(s, overwrite) for s in specs]
     show = progress_bar and jobs <= 1
-    return _execute([(s, d, False, show) for s, d in zip(specs, dirs, strict=True)], jobs)
+    return _execute([(s, d, False, show) for s, d in zip(specs, dirs, strict=True)], jobs, on_done)
 
 
 def _spec_from_run_dir(run_dir: Path) -> RunSpec:
