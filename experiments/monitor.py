@@ -38,7 +38,7 @@ from autocurriculum.students.base import EpisodeRecord
 from autocurriculum.teachers.base import Teacher
 from autocurriculum.teachers.spaces import BoxSpace, DiscreteSpace
 
-__all__ = ["RunMonitor", "TeacherMonitor", "colour_scale"]
+__all__ = ["RunMonitor", "TeacherMonitor", "bootstrap_warning", "colour_scale"]
 
 RECENT = 2000  # tasks kept for histograms and images
 #: Keys of a teacher's ``plot_data()`` that colour its tasks, in order of preference, with what they are.
@@ -187,6 +187,7 @@ class RunMonitor(TeacherMonitor):
         super().__init__(writer)
         self.cfg = cfg
         self._pending: list[EpisodeRecord] = []
+        self.origins: dict[str, int] = {}
 
     def config(self, config: dict[str, Any]) -> None:
         if self.writer is not None:
@@ -195,6 +196,8 @@ class RunMonitor(TeacherMonitor):
 
     def episodes(self, records: Sequence[EpisodeRecord]) -> None:
         self._pending.extend(records)
+        for r in records:
+            self.origins[r.lesson.origin] = self.origins.get(r.lesson.origin, 0) + 1
         self.tasks([(r.lesson.task, _value(r)) for r in records])
 
     def scalars(self, teacher: Teacher, step: int, student_metrics: dict[str, float] | None = None) -> None:
@@ -248,6 +251,37 @@ class RunMonitor(TeacherMonitor):
         if self.writer is not None:
             self.writer.flush()
             self.writer.close()
+
+
+def bootstrap_warning(teacher: Teacher, budget: int, unit: str, origins: dict[str, int] | None = None) -> None:
+    """Warn (``UserWarning``) when a budget ends before the teacher's bootstrap does.
+
+    Before the run (``origins`` is None) this is known for budgets in episodes: a GMM teacher's
+    bootstrap is its first ``fit_rate`` lessons. After the run, ``origins`` (lesson origin ->
+    count) tells for any unit: every lesson came from the bootstrap.
+    """
+    import warnings
+
+    bootstrap = getattr(teacher, "fit_rate", None)
+    name = type(teacher).__name__
+    what = f"{name}'s bootstrap ({bootstrap} lessons, fit_rate)" if bootstrap is not None else f"{name}'s bootstrap"
+    if origins is None:
+        if unit == "episodes" and bootstrap is not None and budget <= bootstrap:
+            warnings.warn(
+                f"the budget ({budget:,} episodes) ends before {what} does: the teacher never acts; "
+                "raise the budget or lower fit_rate",
+                UserWarning,
+                stacklevel=2,
+            )
+        return
+    n = sum(origins.values())
+    if n and origins.get("bootstrap", 0) == n:
+        warnings.warn(
+            f"the budget ({budget:,} {unit}) ended before {what} did: all {n} lessons were bootstrap lessons, "
+            "so the teacher never acted; raise the budget or lower fit_rate",
+            UserWarning,
+            stacklevel=2,
+        )
 
 
 def run_hparams(config: dict[str, Any]) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from typing import Any
 import yaml
 
 from autocurriculum.experiments.config import ConfigError, ExperimentConfig, RunSpec, parse_config
-from autocurriculum.experiments.monitor import RunMonitor
+from autocurriculum.experiments.monitor import RunMonitor, bootstrap_warning
 from autocurriculum.experiments.registry import build_student, build_teacher, run_seeds
 from autocurriculum.students.base import Student
 
@@ -154,6 +154,7 @@ def run_single(spec: RunSpec, run_dir: Path, *, resume: bool, progress_bar: bool
         with open(run_dir / EVALS, "w") as f:  # drop evaluations written after the checkpoint
             f.writelines(json.dumps(e) + "\n" for e in evals)
     monitor = RunMonitor(run_dir, exp.logging, purge_step=student.progress if resume else None)
+    bootstrap_warning(teacher, exp.budget, student.unit)
     if not resume:
         monitor.config(spec.to_dict())
     bar = Progress(spec.run_name, student.unit, exp.budget, student.progress, progress_bar and exp.logging.progress_bar)
@@ -229,6 +230,8 @@ def run_single(spec: RunSpec, run_dir: Path, *, resume: bool, progress_bar: bool
             "checkpoint_seconds_mean": sum(checkpoint_seconds) / len(checkpoint_seconds),
         }
         monitor.hparams(spec.to_dict(), final, student.progress)
+        if not resume:
+            bootstrap_warning(teacher, exp.budget, student.unit, monitor.origins)
         (run_dir / SUMMARY).write_text(json.dumps(summary, indent=2) + "\n")
         return summary
     finally:

@@ -117,3 +117,25 @@ def test_regions_and_levels_are_drawn(teacher_name: str) -> None:
             teacher.update(lesson, {"score": float(lesson.task) / 50, "episode_return": 0.0})
     monitor.task_space_image(teacher, 1, render=lambda task: np.zeros((8, 8, 3), dtype=np.uint8))
     assert len(writer.images) == 1
+
+
+def test_a_budget_that_ends_in_the_bootstrap_warns_naming_teacher_bootstrap_and_budget(tmp_path: Path) -> None:
+    cfg = parse_config(
+        grid_config(tmp_path, budget=200, seeds=[0], teachers=[{"name": "alp_gmm"}], evaluation={"every": 100})
+    )
+    with pytest.warns(UserWarning, match=r"budget \(200 episodes\) ends before ALPGMM's bootstrap \(250 lessons"):
+        run_experiment(cfg, progress_bar=False)
+
+
+def test_after_the_run_all_bootstrap_lessons_warn_for_any_unit() -> None:
+    from autocurriculum.experiments.monitor import bootstrap_warning
+
+    teacher = ALPGMM(BoxSpace([0.0], [1.0]), return_bounds=(0, 1), fit_rate=150)
+    with pytest.warns(UserWarning, match=r"budget \(20,480 steps\) ended before ALPGMM's bootstrap \(150 lessons"):
+        bootstrap_warning(teacher, 20480, "steps", {"bootstrap": 36})
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        bootstrap_warning(teacher, 20480, "steps", {"bootstrap": 150, "gmm": 40})
+        bootstrap_warning(teacher, 20480, "steps")  # unknown before the run for steps
