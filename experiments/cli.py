@@ -138,7 +138,6 @@ def _new_directory(base: Path) -> Path:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    out = _new_directory(Path(args.output_dir))
     data = yaml.safe_load((CONFIG_DIR / "unlock_grid.yaml").read_text())
     if args.budget is not None:
         data["budget"] = args.budget
@@ -146,8 +145,9 @@ def _demo(args: argparse.Namespace) -> int:
         data["checkpoint"] = {"every": args.budget}
     if args.seeds is not None:
         data["seeds"] = list(range(args.seeds))
-    data["output_dir"] = str(out)
-    config = parse_config(data, source=str(CONFIG_DIR / "unlock_grid.yaml"))
+    data["output_dir"] = str(args.output_dir)
+    config = parse_config(data, source=str(CONFIG_DIR / "unlock_grid.yaml"))  # validated before any folder is made
+    config.output_dir = str(_new_directory(Path(args.output_dir)))
     config.logging.tensorboard = not args.no_tensorboard
     specs = config.runs()
     teachers = ", ".join(t.label for t in config.teachers)

@@ -165,7 +165,7 @@ class TeacherMonitor:
                 space, tasks, values, scale, means=means, covariances=covariances, regions=regions, title=title
             )
         elif isinstance(space, DiscreteSpace):
-            levels = [int(t) for t in np.asarray(data.get("level", tasks) if data else tasks).ravel()]
+            levels = [int(t) for t in np.asarray(tasks).ravel()]  # the level ids of the space
             renders = [render(t) for t in np.asarray(tasks).ravel()] if render is not None else None
             if renders is not None and any(r is None for r in renders):
                 renders = None

@@ -172,7 +172,7 @@ def levels_figure(
     ax = fig.add_subplot(grid[:, 0])
     order = np.argsort(np.asarray(levels))
     ax.bar(np.arange(len(levels)), values[order], color=cmap(norm(values[order])))
-    ax.set_xlabel("level (buffer order by id)")
+    ax.set_xlabel(f"{len(levels)} levels, by id")
     ax.set_ylabel(scale.label)
     ax.set_ylim(min(scale.vmin, 0.0), scale.vmax)
     if renders is not None and n_render:
