@@ -17,9 +17,11 @@ Tags are grouped by prefix, keyed by the student's progress (steps, episodes or 
   hyperparameters (teacher name and label, seed, the teacher's parameters, student, budget);
   they are written into the run's own event file, so each run is one entry.
 
-A scalar is written only once it has changed: a counter that stays at its first value (a fixed
-``gamma``, ``discount_seconds`` without a discount teacher) never appears; one that changes
-appears from its first value on.
+The student's own counters are written only once they change: one that stays at its first
+value (a fixed ``gamma``, ``discount_seconds`` without a discount teacher) never appears; one that
+changes appears from its first value on. Teachers' metrics (``teacher/``, and a discount
+teacher's ``student/discount/`` with the ``student/gamma`` it sets) are always written: a teacher
+that stays put is news.
 """
 
 from __future__ import annotations
@@ -96,7 +98,7 @@ class TeacherMonitor:
         self._recent.extend(lessons_and_values)
 
     def scalar(self, tag: str, value: float, step: int) -> None:
-        """Write ``value`` once ``tag`` has changed from its first value (then from the first on)."""
+        """Write ``value`` once ``tag`` has changed from its first value (then from the first on): student counters."""
         value = float(value)
         if not np.isfinite(value) or self.writer is None:
             return
@@ -110,8 +112,11 @@ class TeacherMonitor:
         self.writer.add_scalar(tag, value, step)
 
     def teacher_scalars(self, teacher: Teacher, step: int) -> None:
+        if self.writer is None:
+            return
         for key, value in teacher.metrics().items():
-            self.scalar(f"teacher/{key}", value, step)
+            if np.isfinite(value):
+                self.writer.add_scalar(f"teacher/{key}", float(value), step)
 
     def histograms(self, teacher: Teacher, step: int) -> None:
         if self.writer is None or not self._recent:
@@ -205,8 +210,16 @@ class RunMonitor(TeacherMonitor):
         if self.writer is None:
             self._pending.clear()
             return
-        for key, value in (student_metrics or {}).items():
-            self.scalar(f"student/{key}", value, step)
+        metrics = student_metrics or {}
+        teacher_set = {k for k in metrics if k.startswith("discount/")}
+        if teacher_set:
+            teacher_set.add("gamma")  # the discount teacher's output
+        for key, value in metrics.items():
+            if key in teacher_set:  # the discount teacher's metrics
+                if np.isfinite(value):
+                    self.writer.add_scalar(f"student/{key}", float(value), step)
+            else:
+                self.scalar(f"student/{key}", value, step)
         if self._pending:
             fields = {
                 "episode_return": [r.feedback.episode_return for r in self._pending],
