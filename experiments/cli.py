@@ -111,7 +111,7 @@ def _write_report(paths: list[Path], *, metric: str | None, plot: str | None, ou
         raise ConfigError(f"--metric: {metric!r} is not among the evaluated metrics {metrics}")
     for note in report.warnings:
         print(f"warning: {note}", file=sys.stderr)
-    print(report.markdown())
+    print("\n" + report.markdown())
     if output:
         out = Path(output)
         out.write_text(report.markdown() if out.suffix == ".md" else report.csv())
