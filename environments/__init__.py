@@ -13,7 +13,7 @@ Also registered: ``autocurriculum/ParametricCartPole-v0`` (:data:`CARTPOLE_ID`) 
 ``autocurriculum/Waypoints-v0`` (:data:`WAYPOINTS_ID`), see below.
 
 >>> import gymnasium as gym
->>> import environments
+>>> import autocurriculum.environments
 >>> env = gym.make("autocurriculum/StumpTracks-v0", body="short")
 """
 

@@ -5,8 +5,8 @@
 * ``autocurriculum resume RUN_DIR``: continue a killed run (or every unfinished run of an
   experiment directory) from its last checkpoint;
 * ``autocurriculum list``: registered teachers, students and environments, with parameters;
-* ``autocurriculum report RUN_DIR... [--output table.md|.csv] [--plot plot.svg]``: mean and
-  spread across seeds over steps, and a plot;
+* ``autocurriculum report RUN_DIR... [--output table.md|.csv] [--plot plot.png]``: mean +- std,
+  IQM with 95 % bootstrap intervals and probabilities of improvement (rliable), and a plot;
 * ``autocurriculum demo``: the unlock-grid teacher comparison shipped with the package.
 """
 
@@ -17,13 +17,16 @@ import inspect
 import shlex
 import signal
 import sys
+import time
+import warnings
 from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 from autocurriculum.experiments.checkpoints import CheckpointError
-from autocurriculum.experiments.config import ConfigError, load_config
+from autocurriculum.experiments.config import ConfigError, load_config, parse_config
+from autocurriculum.experiments.plots import save_figure
 from autocurriculum.experiments.registry import environment_ids, student_factories, teacher_classes
 from autocurriculum.experiments.report import build_report
 from autocurriculum.experiments.runner import (
@@ -34,6 +37,7 @@ from autocurriculum.experiments.runner import (
     run_experiment,
     stop_on_signals,
 )
+from autocurriculum.experiments.safe_yaml import load_yaml
 
 CONFIG_DIR = Path(__file__).resolve().parent / "configs"
 
@@ -133,39 +137,85 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    report = build_report([Path(p) for p in args.run_dirs])
-    print(report.markdown())
-    if args.output:
-        out = Path(args.output)
-        if out.suffix not in (".md", ".csv"):
-            raise ConfigError(f"--output: expected a .md or .csv file, got {str(out)!r}")
-        out.write_text(report.markdown() if out.suffix == ".md" else report.csv())
-        print(f"table written to {out}")
-    metrics = report.metrics()
-    if metrics:
-        metric = args.metric or metrics[0]
-        if metric not in metrics:
-            raise ConfigError(f"--metric: {metric!r} is not among the evaluated metrics {metrics}")
-        plot = Path(args.plot) if args.plot else Path(args.run_dirs[0]) / f"report_{metric}.svg"
-        plot.write_text(report.svg(metric))
-        print(f"plot written to {plot}")
+    _write_report([Path(p) for p in args.run_dirs], metric=args.metric, plot=args.plot, output=args.output)
     return 0
 
 
+def _write_report(paths: list[Path], *, metric: str | None, plot: str | None, output: str | None) -> None:
+    if output and Path(output).suffix not in (".md", ".csv"):
+        raise ConfigError(f"--output: expected a .md or .csv file, got {output!r}")
+    if plot and Path(plot).suffix not in (".png", ".svg"):
+        raise ConfigError(f"--plot: expected a .png or .svg file, got {plot!r}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # printed with the table
+        report = build_report(paths)
+    metrics = report.metrics()
+    if metric is not None and metric not in metrics:
+        raise ConfigError(f"--metric: {metric!r} is not among the evaluated metrics {metrics}")
+    for note in report.warnings:
+        print(f"warning: {note}", file=sys.stderr)
+    print("\n" + report.markdown())
+    if output:
+        out = Path(output)
+        out.write_text(report.markdown() if out.suffix == ".md" else report.csv())
+        print(f"table written to {out}")
+    if metrics:
+        metric = metric or metrics[0]
+        path = Path(plot) if plot else paths[0] / f"report_{metric}.png"
+        written = save_figure(report.figure(metric), path)
+        print("plot written to " + " and ".join(str(p) for p in written))
+
+
+def _new_directory(base: Path) -> Path:
+    """A directory under ``base`` that did not exist: ``base/YYYYmmdd-HHMMSS`` (``-2``, ``-3``... on a clash)."""
+    base.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for i in range(1, 1000):
+        path = base / (stamp if i == 1 else f"{stamp}-{i}")
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            continue
+    raise ConfigError(f"demo: no free directory name under {base} for {stamp}")
+
+
 def _demo(args: argparse.Namespace) -> int:
-    config = load_config(CONFIG_DIR / "unlock_grid.yaml", output_dir=args.output_dir)
+    data = load_yaml(CONFIG_DIR / "unlock_grid.yaml")
+    if args.budget is not None:
+        data["budget"] = args.budget
+        data["evaluation"]["every"] = max(1, min(data["evaluation"]["every"], args.budget // 4))
+        data["checkpoint"] = {"every": args.budget}
+    if args.seeds is not None:
+        data["seeds"] = list(range(args.seeds))
+    data["output_dir"] = str(args.output_dir)
+    config = parse_config(data, source=str(CONFIG_DIR / "unlock_grid.yaml"))  # validated before any folder is made
+    config.output_dir = str(_new_directory(Path(args.output_dir)))
     config.logging.tensorboard = not args.no_tensorboard
+    specs = config.runs()
+    teachers = ", ".join(t.label for t in config.teachers)
+    print(
+        f"demo: {teachers} on the {config.student.params.get('n', 10)}-bin unlock grid, {len(config.seeds)} seeds, "
+        f"{config.budget} episodes per run: {len(specs)} runs on {args.jobs} processes -> {config.experiment_dir}",
+        flush=True,
+    )
+    start = time.monotonic()
+    finished: list[dict] = []
+
+    def done(summary: dict) -> None:
+        finished.append(summary)
+        final = ", ".join(f"{k} {v:.3g}" for k, v in list(summary["final"].items())[:2])
+        print(
+            f"  [{len(finished)}/{len(specs)}] {summary['run']}: {final} ({time.monotonic() - start:.0f} s elapsed)",
+            flush=True,
+        )
+
     summaries = _interruptible(
-        config.experiment_dir, lambda: run_experiment(config, jobs=args.jobs, overwrite=True, progress_bar=False)
+        config.experiment_dir, lambda: run_experiment(config, jobs=args.jobs, progress_bar=False, on_done=done)
     )
     _print_summaries(summaries)
-    report = build_report([config.experiment_dir])
-    print(report.markdown())
-    plot = config.experiment_dir / "report_mastered_percent.svg"
-    plot.write_text(report.svg("mastered_percent"))
-    print(
-        f"runs, TensorBoard events and {plot.name} in {config.experiment_dir} (tensorboard --logdir {config.experiment_dir})"
-    )
+    _write_report([config.experiment_dir], metric="mastered_percent", plot=None, output=None)
+    print(f"runs and TensorBoard events in {config.experiment_dir} (tensorboard --logdir {config.experiment_dir})")
     return 0
 
 
@@ -194,13 +244,15 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="aggregate runs into a table and a plot")
     report.add_argument("run_dirs", nargs="+", help="run or experiment directories")
     report.add_argument("--output", help="also write the table to a .md or .csv file")
-    report.add_argument("--plot", help="SVG plot path (default: <first dir>/report_<metric>.svg)")
+    report.add_argument("--plot", help="plot path, .png or .svg; the other format is written beside it (default: <first dir>/report_<metric>.png)")
     report.add_argument("--metric", help="metric to plot (default: the first evaluated)")
     report.set_defaults(func=_report)
 
     demo = sub.add_parser("demo", help="ALP-GMM vs Random on the unlock grid, from the shipped YAML (seconds)")
-    demo.add_argument("--output-dir", default="runs/demo")
+    demo.add_argument("--output-dir", default="runs/demo", help="each demo run makes a new folder inside it")
     demo.add_argument("--jobs", type=int, default=2)
+    demo.add_argument("--budget", type=int, help="episodes per run (default: the file's 20000)")
+    demo.add_argument("--seeds", type=int, help="number of seeds (default: the file's 5)")
     demo.add_argument("--no-tensorboard", action="store_true")
     demo.set_defaults(func=_demo)
     return parser

@@ -1,144 +1,242 @@
-"""Plots without plotting libraries: raster task-space images and SVG learning curves.
+"""Figures drawn with matplotlib (headless: an Agg canvas, never pyplot or a global backend).
 
-* :func:`task_space_image` draws a 2-D task space as an RGB array for TensorBoard: recent tasks
-  coloured by a value (learning progress, regret score, return) and, when the teacher has a
-  mixture model, its components as 2-sigma ellipses.
-* :func:`learning_curves_svg` draws mean +- std curves per teacher over steps, for ``report``.
+* :func:`task_space_figure`: the teacher's view of a :class:`~autocurriculum.teachers.BoxSpace`:
+  recent tasks (first two dimensions, named axes, the space's bounds) coloured by what the
+  teacher ranks them by (learning progress, regret score, return) with a colour bar that names
+  it, on a fixed scale (:class:`ColourScale`) so that images of different runs and steps compare;
+  the mixture of GMM teachers as 2-sigma ellipses; the regions of RIAC as rectangles.
+* :func:`levels_figure`: the same for a :class:`~autocurriculum.teachers.DiscreteSpace`: the value
+  of each level, with rendered levels beside it where the caller has renders.
+* :func:`learning_curves_figure`: report curves (a centre line and a band per teacher) with
+  engineering tick labels (``10k``, ``1.5M``) and the legend below the axes, never cut off.
+* :func:`figure_to_array` (an RGB array for TensorBoard) and :func:`save_figure` (PNG and SVG).
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-__all__ = ["learning_curves_svg", "task_space_image"]
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
-# A perceptually ordered dark-blue -> green -> yellow ramp (anchors of the viridis map).
-_RAMP = np.array(
-    [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]],
-    dtype=np.float64,
-)
-_PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
+    from autocurriculum.teachers.spaces import BoxSpace
 
-
-def _colour(values: np.ndarray) -> np.ndarray:
-    v = np.asarray(values, dtype=np.float64)
-    lo, hi = (float(v.min()), float(v.max())) if v.size else (0.0, 1.0)
-    t = (v - lo) / (hi - lo) if hi > lo else np.zeros_like(v)
-    pos = t * (len(_RAMP) - 1)
-    i = np.minimum(pos.astype(int), len(_RAMP) - 2)
-    frac = (pos - i)[:, None]
-    return ((1 - frac) * _RAMP[i] + frac * _RAMP[i + 1]).astype(np.uint8)
+__all__ = [
+    "ColourScale",
+    "figure_to_array",
+    "learning_curves_figure",
+    "levels_figure",
+    "save_figure",
+    "task_space_figure",
+]
 
 
-def task_space_image(
+@dataclass(frozen=True)
+class ColourScale:
+    """What a colour means and its fixed range: ``label`` on the colour bar, ``[vmin, vmax]``.
+
+    ``gamma < 1`` spreads small values (learning progress is mostly near 0) while keeping the
+    range fixed; values outside the range take the end colours (the colour bar shows arrows).
+    """
+
+    label: str
+    vmin: float
+    vmax: float
+    gamma: float = 1.0
+
+    def norm(self) -> Any:
+        from matplotlib.colors import Normalize, PowerNorm
+
+        if self.gamma != 1.0:
+            return PowerNorm(self.gamma, vmin=self.vmin, vmax=self.vmax, clip=False)
+        return Normalize(vmin=self.vmin, vmax=self.vmax, clip=False)
+
+
+def _figure(width: float, height: float) -> Figure:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _colour_bar(fig: Figure, mappable: Any, ax: Any, scale: ColourScale) -> None:
+    bar = fig.colorbar(mappable, ax=ax, extend="both")
+    bar.set_label(scale.label)
+
+
+def task_space_figure(
+    space: BoxSpace,
     tasks: np.ndarray,
     values: np.ndarray,
-    low: Sequence[float],
-    high: Sequence[float],
+    scale: ColourScale,
     *,
     means: np.ndarray | None = None,
     covariances: np.ndarray | None = None,
-    size: int = 256,
-) -> np.ndarray:
-    """An ``(size, size, 3)`` uint8 image of tasks (first two dimensions) coloured by ``values``.
+    regions: tuple[np.ndarray, np.ndarray] | None = None,
+    title: str = "",
+) -> Figure:
+    """Tasks of a box coloured by ``values`` on ``scale``; optional mixture and regions.
 
-    Low values are dark blue, high values yellow. ``means``/``covariances`` (task coordinates)
-    add red 2-sigma ellipses. The vertical axis points up.
+    Parameters
+    ----------
+    space
+        The task space: its names label the axes and its bounds are the axis limits.
+    tasks, values
+        ``(n, dim)`` tasks and their ``(n,)`` values (ignored when ``regions`` are given).
+    means, covariances
+        A Gaussian mixture in task coordinates (``(k, dim)``, ``(k, dim, dim)``), drawn as
+        2-sigma ellipses of the first two dimensions.
+    regions
+        ``(low, high)``, each ``(m, dim)``: boxes (RIAC's leaves) filled with the colour of
+        ``values`` (``(m,)``).
     """
-    img = np.full((size, size, 3), 255, dtype=np.uint8)
-    img[[0, -1], :] = 0
-    img[:, [0, -1]] = 0
-    low_arr, high_arr = np.asarray(low, dtype=np.float64)[:2], np.asarray(high, dtype=np.float64)[:2]
-    width = np.where(high_arr > low_arr, high_arr - low_arr, 1.0)
+    from matplotlib import colormaps
+    from matplotlib.patches import Ellipse, Rectangle
 
-    def to_pixels(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        unit = (points[:, :2] - low_arr) / width
-        cols = np.clip((unit[:, 0] * (size - 1)).round().astype(int), 0, size - 1)
-        rows = np.clip(((1 - unit[:, 1]) * (size - 1)).round().astype(int), 0, size - 1)
-        return rows, cols
+    fig = _figure(6.4, 4.8)
+    ax = fig.add_subplot()
+    low, high = np.asarray(space.low, dtype=np.float64), np.asarray(space.high, dtype=np.float64)
+    names = list(space.names)
+    tasks = np.asarray(tasks, dtype=np.float64).reshape(len(tasks), space.dim)
+    values = np.asarray(values, dtype=np.float64)
+    norm, cmap = scale.norm(), colormaps["viridis"]
+    if space.dim == 1:
+        ax.scatter(tasks[:, 0], values, c=values, cmap=cmap, norm=norm, s=12)
+        ax.set_xlim(low[0], high[0])
+        ax.set_xlabel(names[0])
+        ax.set_ylabel(scale.label)
+        mappable = ax.collections[0] if ax.collections else None
+    else:
+        if regions is not None:
+            r_low, r_high = (np.asarray(a, dtype=np.float64) for a in regions)
+            for lo, hi, v in zip(r_low, r_high, values, strict=True):
+                ax.add_patch(Rectangle((lo[0], lo[1]), hi[0] - lo[0], hi[1] - lo[1], color=cmap(norm(v)), ec="white"))
+        else:
+            ax.scatter(tasks[:, 0], tasks[:, 1], c=values, cmap=cmap, norm=norm, s=10, linewidths=0)
+        if means is not None and covariances is not None:
+            for k, (mean, cov) in enumerate(zip(np.asarray(means), np.asarray(covariances), strict=True)):
+                vals, vecs = np.linalg.eigh(np.asarray(cov)[:2, :2])
+                angle = float(np.degrees(np.arctan2(vecs[1, 1], vecs[0, 1])))
+                w, h = 4.0 * np.sqrt(np.maximum(vals[::-1], 0.0))
+                ax.add_patch(
+                    Ellipse(
+                        (mean[0], mean[1]), w, h, angle=angle, fill=False, ec="tab:red", lw=1.5,
+                        label="GMM components (2 sigma)" if k == 0 else None,
+                    )
+                )
+            ax.legend(loc="upper right", fontsize="small")
+        ax.set_xlim(low[0], high[0])
+        ax.set_ylim(low[1], high[1])
+        ax.set_xlabel(names[0])
+        ax.set_ylabel(names[1])
+        if space.dim > 2:
+            ax.set_title(f"first two of {space.dim} dimensions", fontsize="small", loc="right")
+        from matplotlib.cm import ScalarMappable
 
-    tasks = np.asarray(tasks, dtype=np.float64).reshape(len(tasks), -1)
-    if tasks.shape[0]:
-        if tasks.shape[1] == 1:
-            tasks = np.column_stack([tasks[:, 0], np.full(len(tasks), (low_arr[0] + high_arr[0]) / 2)])
-            low_arr = np.array([low_arr[0], low_arr[0]])
-            width = np.array([width[0], width[0]])
-        rows, cols = to_pixels(tasks)
-        colours = _colour(values)
-        for dr in (-1, 0, 1):
-            for dc in (-1, 0, 1):
-                img[np.clip(rows + dr, 0, size - 1), np.clip(cols + dc, 0, size - 1)] = colours
-    if means is not None and covariances is not None:
-        angles = np.linspace(0, 2 * np.pi, 720)
-        circle = np.stack([np.cos(angles), np.sin(angles)], axis=1)
-        for mean, cov in zip(np.asarray(means), np.asarray(covariances), strict=True):
-            c2 = np.asarray(cov)[:2, :2]
-            vals, vecs = np.linalg.eigh(c2)
-            ellipse = mean[:2] + 2.0 * (circle * np.sqrt(np.maximum(vals, 0))) @ vecs.T
-            rows, cols = to_pixels(ellipse)
-            img[rows, cols] = (220, 20, 20)
-    return img
+        mappable = ScalarMappable(norm=norm, cmap=cmap)
+    if title:
+        fig.suptitle(title)
+    if mappable is not None:
+        _colour_bar(fig, mappable, ax, scale)
+    return fig
 
 
-def learning_curves_svg(
-    curves: dict[str, tuple[Sequence[float], Sequence[float], Sequence[float]]],
+def levels_figure(
+    levels: Sequence[int],
+    values: np.ndarray,
+    scale: ColourScale,
+    *,
+    renders: Sequence[np.ndarray] | None = None,
+    title: str = "",
+    max_renders: int = 8,
+) -> Figure:
+    """Discrete levels: a bar per level coloured by its value; renders of the top levels beside it.
+
+    ``renders`` (RGB arrays, one per level, in ``levels`` order) are shown for the
+    ``max_renders`` levels of highest value, each titled with its id and value.
+    """
+    from matplotlib import colormaps
+
+    values = np.asarray(values, dtype=np.float64)
+    norm, cmap = scale.norm(), colormaps["viridis"]
+    n_render = min(max_renders, len(levels)) if renders is not None else 0
+    fig = _figure(6.4 + 1.6 * min(n_render, 4), 4.8)
+    grid = fig.add_gridspec(2, 1 + min(n_render, 4) if n_render else 1)
+    ax = fig.add_subplot(grid[:, 0])
+    order = np.argsort(np.asarray(levels))
+    ax.bar(np.arange(len(levels)), values[order], color=cmap(norm(values[order])))
+    ax.set_xlabel(f"{len(levels)} levels, by id")
+    ax.set_ylabel(scale.label)
+    ax.set_ylim(min(scale.vmin, 0.0), scale.vmax)
+    if renders is not None and n_render:
+        top = np.argsort(-values)[:n_render]
+        for j, i in enumerate(top):
+            sub = fig.add_subplot(grid[j // 4, 1 + j % 4])
+            sub.imshow(renders[i])
+            sub.set_title(f"level {levels[i]}: {values[i]:.3g}", fontsize="small")
+            sub.set_axis_off()
+    from matplotlib.cm import ScalarMappable
+
+    _colour_bar(fig, ScalarMappable(norm=norm, cmap=cmap), ax, scale)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def learning_curves_figure(
+    curves: dict[str, tuple[Sequence[float], Sequence[float], Sequence[float], Sequence[float]]],
     *,
     title: str,
     x_label: str,
     y_label: str,
-    width: int = 720,
-    height: int = 420,
-) -> str:
-    """An SVG document with one line (mean) and band (+- std) per label: ``{label: (x, mean, std)}``."""
-    left, right, top, bottom = 70, 170, 40, 55
-    pw, ph = width - left - right, height - top - bottom
-    xs = [float(v) for x, _, _ in curves.values() for v in x] or [0.0, 1.0]
-    lows = [float(m - s) for _, mean, std in curves.values() for m, s in zip(mean, std, strict=True)]
-    highs = [float(m + s) for _, mean, std in curves.values() for m, s in zip(mean, std, strict=True)]
-    x0, x1 = min(xs), max(xs)
-    y0, y1 = min([0.0, *lows]), max([1.0, *highs])
-    if x1 == x0:
-        x1 = x0 + 1.0
+) -> Figure:
+    """One line and band per label: ``{label: (x, centre, band_low, band_high)}``.
 
-    def px(x: float) -> float:
-        return left + (x - x0) / (x1 - x0) * pw
+    Ticks use engineering notation on x (``250k``, ``1.5M``) and plain numbers on y; the legend
+    sits below the axes with one entry per line, so long labels are never cut off.
+    """
+    from matplotlib.ticker import EngFormatter, MaxNLocator, ScalarFormatter
 
-    def py(y: float) -> float:
-        return top + (1 - (y - y0) / (y1 - y0)) * ph
+    fig = _figure(7.2, 4.8)
+    ax = fig.add_subplot()
+    for label, (x, centre, lo, hi) in curves.items():
+        (line,) = ax.plot(x, centre, lw=2, label=label, marker="o" if len(x) == 1 else None)
+        ax.fill_between(x, lo, hi, color=line.get_color(), alpha=0.2, lw=0)
+    ax.xaxis.set_major_formatter(EngFormatter(sep=""))
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
+    y_format = ScalarFormatter(useOffset=False)
+    y_format.set_scientific(False)
+    ax.yaxis.set_major_formatter(y_format)
+    ax.set_xlabel(x_label)
+    ax.set_ylabel(y_label)
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    fig.legend(loc="outside lower center", ncols=1 if len(curves) > 3 else len(curves), fontsize="small")
+    return fig
 
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">',
-        f'<rect width="{width}" height="{height}" fill="white"/>',
-        f'<text x="{left + pw / 2}" y="22" text-anchor="middle" font-size="15">{html.escape(title)}</text>',
-        f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="none" stroke="black"/>',
-    ]
-    for i in range(6):
-        xv = x0 + (x1 - x0) * i / 5
-        yv = y0 + (y1 - y0) * i / 5
-        out.append(f'<line x1="{px(xv):.1f}" y1="{top + ph}" x2="{px(xv):.1f}" y2="{top + ph + 5}" stroke="black"/>')
-        out.append(f'<text x="{px(xv):.1f}" y="{top + ph + 18}" text-anchor="middle">{xv:.4g}</text>')
-        out.append(f'<line x1="{left - 5}" y1="{py(yv):.1f}" x2="{left}" y2="{py(yv):.1f}" stroke="black"/>')
-        out.append(f'<text x="{left - 8}" y="{py(yv) + 4:.1f}" text-anchor="end">{yv:.3g}</text>')
-    out.append(f'<text x="{left + pw / 2}" y="{height - 12}" text-anchor="middle">{html.escape(x_label)}</text>')
-    out.append(
-        f'<text x="18" y="{top + ph / 2}" text-anchor="middle" transform="rotate(-90 18 {top + ph / 2})">'
-        f"{html.escape(y_label)}</text>"
-    )
-    for k, (label, (x, mean, std)) in enumerate(curves.items()):
-        colour = _PALETTE[k % len(_PALETTE)]
-        pts_hi = [f"{px(float(a)):.1f},{py(float(m + s)):.1f}" for a, m, s in zip(x, mean, std, strict=True)]
-        pts_lo = [f"{px(float(a)):.1f},{py(float(m - s)):.1f}" for a, m, s in zip(x, mean, std, strict=True)]
-        if pts_hi:
-            out.append(f'<polygon points="{" ".join(pts_hi + pts_lo[::-1])}" fill="{colour}" fill-opacity="0.18"/>')
-            line = " ".join(f"{px(float(a)):.1f},{py(float(m)):.1f}" for a, m in zip(x, mean, strict=True))
-            out.append(f'<polyline points="{line}" fill="none" stroke="{colour}" stroke-width="2"/>')
-        ly = top + 14 + 20 * k
-        out.append(
-            f'<line x1="{left + pw + 12}" y1="{ly}" x2="{left + pw + 32}" y2="{ly}" stroke="{colour}" stroke-width="3"/>'
-        )
-        out.append(f'<text x="{left + pw + 38}" y="{ly + 4}">{html.escape(label)}</text>')
-    out.append("</svg>")
-    return "\n".join(out) + "\n"
+
+def figure_to_array(fig: Figure) -> np.ndarray:
+    """The rendered figure as an ``(height, width, 3)`` uint8 array (for ``add_image(..., dataformats="HWC")``)."""
+    fig.canvas.draw()
+    return np.asarray(fig.canvas.buffer_rgba())[:, :, :3].copy()
+
+
+def save_figure(fig: Figure, path: Path) -> list[Path]:
+    """Write ``path`` with its suffix's format, and the other of PNG/SVG beside it; return both paths."""
+    path = Path(path)
+    if path.suffix not in (".png", ".svg"):
+        raise ValueError(f"plot path {str(path)!r}: expected a .png or .svg file")
+    other = path.with_suffix(".svg" if path.suffix == ".png" else ".png")
+    from matplotlib import rc_context
+
+    with rc_context({"svg.fonttype": "none"}):  # SVG text stays text: searchable and editable
+        for p in (path, other):
+            fig.savefig(p, dpi=150 if p.suffix == ".png" else None)
+    return [path, other]

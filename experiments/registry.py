@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import warnings
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from importlib.metadata import entry_points
@@ -36,8 +37,10 @@ __all__ = [
     "STUDENTS",
     "StudentFactory",
     "build_student",
+    "broken_plugin",
     "build_teacher",
     "environment_ids",
+    "load_environment_plugins",
     "register_student",
     "run_seeds",
     "student_factories",
@@ -72,16 +75,36 @@ def register_student(name: str, factory: StudentFactory) -> None:
     STUDENTS[name] = factory
 
 
+#: Plugin entry points that failed to load or named the wrong kind of object: group -> name -> reason.
+BROKEN_PLUGINS: dict[str, dict[str, str]] = {}
+
+
+def _broken(group: str, name: str, reason: str) -> None:
+    """Record a broken entry point and warn once, naming it; the other plugins still load."""
+    if BROKEN_PLUGINS.setdefault(group, {}).get(name) != reason:
+        BROKEN_PLUGINS[group][name] = reason
+        warnings.warn(f"plugin entry point {name!r} in group {group!r} is skipped: {reason}", UserWarning, stacklevel=3)
+
+
 def _load_entry_points(group: str) -> dict[str, Any]:
+    """Every entry point of ``group`` that loads; a broken one is warned about by name and skipped."""
     loaded = {}
     for ep in entry_points(group=group):
         try:
             loaded[ep.name] = ep.load()
         except Exception as e:  # a broken plugin must not hide the others
-            raise ImportError(
-                f"plugin entry point {ep.name!r} = {ep.value!r} in group {group!r} failed to load: {e}"
-            ) from e
+            _broken(group, ep.name, f"{ep.value!r} failed to load: {type(e).__name__}: {e}")
     return loaded
+
+
+def broken_plugin(group: str, name: str) -> str | None:
+    """Why the entry point ``name`` of ``group`` was skipped, or None."""
+    return BROKEN_PLUGINS.get(group, {}).get(name)
+
+
+def load_environment_plugins() -> list[str]:
+    """Import every ``autocurriculum.environments`` plugin (they register gymnasium ids); return their names."""
+    return sorted(_load_entry_points(GROUP_ENVIRONMENTS))
 
 
 def _import_object(spec: str, what: str) -> Any:
@@ -92,6 +115,8 @@ def _import_object(spec: str, what: str) -> Any:
         module = importlib.import_module(module_name)
     except ImportError as e:
         raise ConfigError(f"{what}: cannot import module {module_name!r} ({e})") from None
+    except Exception as e:  # the module itself is broken: one line naming it, not a traceback
+        raise ConfigError(f"{what}: importing module {module_name!r} raised {type(e).__name__}: {e}") from None
     try:
         return getattr(module, attr)
     except AttributeError:
@@ -103,12 +128,11 @@ def teacher_classes() -> dict[str, tuple[type[Teacher], str]]:
     out: dict[str, tuple[type[Teacher], str]] = {name: (cls, "built-in") for name, cls in TEACHERS.items()}
     for name, obj in _load_entry_points(GROUP_TEACHERS).items():
         if not (isinstance(obj, type) and issubclass(obj, Teacher)):
-            raise ImportError(f"plugin teacher {name!r} is {obj!r}, not a autocurriculum.teachers.Teacher subclass")
-        if name in out:
-            raise ImportError(
-                f"plugin teacher {name!r} ({obj.__module__}) clashes with an existing teacher of that name"
-            )
-        out[name] = (obj, f"plugin {obj.__module__}")
+            _broken(GROUP_TEACHERS, name, f"it names {obj!r}, not an autocurriculum.teachers.Teacher subclass")
+        elif name in out:
+            _broken(GROUP_TEACHERS, name, f"{obj.__module__} clashes with the existing teacher {name!r}")
+        else:
+            out[name] = (obj, f"plugin {obj.__module__}")
     return out
 
 
@@ -117,8 +141,12 @@ def student_factories() -> dict[str, StudentFactory]:
     out = dict(STUDENTS)
     for name, obj in _load_entry_points(GROUP_STUDENTS).items():
         if name in out:
-            raise ImportError(f"plugin student {name!r} clashes with an existing student of that name")
-        out[name] = _plugin_student(obj, f"plugin {getattr(obj, '__module__', '?')}")
+            _broken(GROUP_STUDENTS, name, f"it clashes with the existing student {name!r}")
+            continue
+        try:
+            out[name] = _plugin_student(obj, f"plugin {getattr(obj, '__module__', '?')}")
+        except ImportError as e:
+            _broken(GROUP_STUDENTS, name, str(e))
     return out
 
 
@@ -141,7 +169,7 @@ def environment_ids() -> list[str]:
     import autocurriculum.environments  # noqa: F401 - registers the built-in ids
 
     before = set(gymnasium.registry)
-    _load_entry_points(GROUP_ENVIRONMENTS)
+    load_environment_plugins()
     plugin_ids = set(gymnasium.registry) - before
     own = {k for k, spec in gymnasium.registry.items() if spec.namespace == "autocurriculum"}
     return sorted(own | plugin_ids)
@@ -173,6 +201,9 @@ def build_teacher(
         classes = teacher_classes()
         if cfg.name not in classes:
             allowed = sorted(classes)
+            reason = broken_plugin(GROUP_TEACHERS, cfg.name)
+            if reason is not None:
+                raise ConfigError(f"{path}.name: the plugin teacher {cfg.name!r} is broken: {reason}")
             raise ConfigError(
                 f"{path}.name: unknown teacher {cfg.name!r}{suggest(cfg.name, allowed)}; allowed: {allowed}"
             )
@@ -213,13 +244,21 @@ def _listify(params: dict[str, Any]) -> dict[str, Any]:
 def build_student(
     cfg: ComponentConfig, environment: EnvironmentConfig | None, evaluation: EvaluationConfig, seed: int
 ) -> Student:
-    """Build the student of ``cfg``; errors name the ``student`` key path."""
+    """Build the student of ``cfg``; errors name the ``student`` key path.
+
+    Environment plugins are imported first, so their gymnasium ids exist in every process that
+    builds a student (``run``, ``resume``, worker processes).
+    """
+    load_environment_plugins()
     if ":" in cfg.name:
         factory = _plugin_student(_import_object(cfg.name, "student.name"), cfg.name)
     else:
         factories = student_factories()
         if cfg.name not in factories:
             allowed = sorted(factories)
+            reason = broken_plugin(GROUP_STUDENTS, cfg.name)
+            if reason is not None:
+                raise ConfigError(f"student.name: the plugin student {cfg.name!r} is broken: {reason}")
             raise ConfigError(
                 f"student.name: unknown student {cfg.name!r}{suggest(cfg.name, allowed)}; allowed: {allowed}"
             )

@@ -31,7 +31,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import CancelledError, ProcessPoolExecutor
+from concurrent.futures import CancelledError, ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,7 @@ import yaml
 
 from autocurriculum.experiments.checkpoints import CheckpointError, encode, read_checkpoint
 from autocurriculum.experiments.config import ComponentConfig, ConfigError, ExperimentConfig, RunSpec, parse_config
-from autocurriculum.experiments.monitor import RunMonitor
+from autocurriculum.experiments.monitor import RunMonitor, bootstrap_warning
 from autocurriculum.experiments.registry import build_student, build_teacher, run_seeds
 from autocurriculum.experiments.rundir import (
     CHECKPOINT,
@@ -231,6 +231,7 @@ def run_single(spec: RunSpec, run_dir: Path, *, resume: bool, progress_bar: bool
     # Events up to the checkpoint's step were flushed before it was saved; later ones are purged
     # (TensorBoard drops events at steps >= purge_step from earlier files) and written again.
     monitor = RunMonitor(run_dir, exp.logging, purge_step=started_at + 1 if resume else None)
+    bootstrap_warning(teacher, exp.budget, student.unit)
     if not resume:
         monitor.config(spec.to_dict())
     bar = Progress(spec.run_name, student.unit, exp.budget, student.progress, progress_bar and exp.logging.progress_bar)
@@ -309,7 +310,9 @@ def run_single(spec: RunSpec, run_dir: Path, *, resume: bool, progress_bar: bool
             "teacher_metrics": teacher.metrics(),
             "checkpoint_seconds_mean": sum(checkpoint_seconds) / len(checkpoint_seconds),
         }
-        monitor.hparams(spec.to_dict(), final)
+        monitor.hparams(spec.to_dict(), final, student.progress)
+        if not resume:
+            bootstrap_warning(teacher, exp.budget, student.unit, monitor.origins)
         write_atomic(run_dir / SUMMARY, json.dumps(summary, indent=2) + "\n")
         return summary
     finally:
@@ -497,32 +500,49 @@ def _one_thread() -> None:
             signal.signal(s, _on_signal)  # the worker checkpoints and raises RunInterrupted
 
 
-def _execute(jobs: list[tuple[RunSpec, Path, bool, bool]], n_jobs: int) -> list[dict[str, Any]]:
+def _execute(
+    jobs: list[tuple[RunSpec, Path, bool, bool]],
+    n_jobs: int,
+    on_done: Callable[[dict[str, Any]], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Run ``jobs``; ``on_done(summary)`` is called as each run finishes; summaries in job order."""
+    done = on_done or (lambda summary: None)
     if n_jobs <= 1 or len(jobs) <= 1:
-        return [_run_job(j) for j in jobs]
+        results = []
+        for job in jobs:
+            results.append(_run_job(job))
+            done(results[-1])
+        return results
     with ProcessPoolExecutor(max_workers=n_jobs, initializer=_one_thread) as pool:
         _stop.pool = True
         try:
             futures = [pool.submit(_run_job, j) for j in jobs]
-            results, interrupted = [], None
-            for future in futures:
+            interrupted = None
+            for future in as_completed(futures):
                 try:
-                    results.append(future.result())
+                    summary = future.result()
                 except RunInterrupted as e:  # the others stop too; wait for their checkpoints
                     if interrupted is None:
                         interrupted = e
                         pool.shutdown(wait=True, cancel_futures=True)
+                    continue
                 except CancelledError:
-                    pass
+                    continue
+                done(summary)
             if interrupted is not None:
                 raise interrupted
-            return results
+            return [f.result() for f in futures]
         finally:
             _stop.pool = False
 
 
 def run_experiment(
-    config: ExperimentConfig, *, jobs: int = 1, overwrite: bool = False, progress_bar: bool = True
+    config: ExperimentConfig,
+    *,
+    jobs: int = 1,
+    overwrite: bool = False,
+    progress_bar: bool = True,
+    on_done: Callable[[dict[str, Any]], None] | None = None,
 ) -> list[dict[str, Any]]:
     """Run every (teacher, seed) of ``config``; return their summaries.
 
@@ -530,7 +550,8 @@ def run_experiment(
     runner's marker; if one exists and ``overwrite`` is false, :class:`RunDirectoryExists` says how
     to resume or overwrite), every teacher and the student are built in memory
     (:func:`validate_experiment`), and existing run directories are locked. Preparation is then
-    all or nothing (:func:`_prepare_experiment`).
+    all or nothing (:func:`_prepare_experiment`). ``on_done(summary)`` is called in this process as
+    each run finishes (in finishing order).
     """
     specs = config.runs()
     exp_dir = config.experiment_dir
@@ -550,13 +571,13 @@ def run_experiment(
         _prepare_experiment(config, specs, overwrite)
         locks += [RunLock(s.run_dir) for s in specs if s.run_dir not in existing]
         show = progress_bar and jobs <= 1
-        return _execute([(s, s.run_dir, False, show) for s in specs], jobs)
+        return _execute([(s, s.run_dir, False, show) for s in specs], jobs, on_done)
     finally:
         for lock in locks:
             lock.release()
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+def read_yaml(path: Path) -> dict[str, Any]:
     """A YAML mapping the runner wrote (``run.yaml``, ``experiment.yaml``); one-line errors naming the file."""
     what = "restore it, or start the run again with `autocurriculum run --overwrite`"
     try:
@@ -573,7 +594,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
 
 def read_run_config(path: Path) -> dict[str, Any]:
     """A run's ``run.yaml`` as a mapping with a ``teacher`` (with its ``label``) and a ``seed``."""
-    data = _read_yaml(path)
+    data = read_yaml(path)
     teacher = data.get("teacher")
     if not isinstance(teacher, dict) or not isinstance(teacher.get("label"), str) or not is_int(data.get("seed")):
         raise ConfigError(
@@ -660,7 +681,7 @@ def _missing_runs(path: Path) -> list[RunSpec]:
     check_marker(path, EXPERIMENT_MARKER)
     remove_preparing_orphans(path)
     try:
-        config = parse_config(_read_yaml(config_path), source=str(config_path))
+        config = parse_config(read_yaml(config_path), source=str(config_path))
     except ConfigError as e:
         message = str(e) if str(e).startswith(str(config_path)) else f"{config_path}: {e}"
         raise ConfigError(message) from None

@@ -17,7 +17,6 @@ import yaml
 from autocurriculum.experiments import runner
 from autocurriculum.experiments.cli import main
 from autocurriculum.experiments.config import parse_config
-from autocurriculum.experiments.report import build_report
 from autocurriculum.experiments.rundir import RunFileError
 from autocurriculum.experiments.runner import (
     RunDirectoryExists,
@@ -143,32 +142,3 @@ def test_resume_after_sigkill_equals_uninterrupted_run(tmp_path: Path) -> None:
     assert (final["student"]["competence"] == expected["student"]["competence"]).all()
 
 
-def test_report_table_and_plot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    cfg = parse_config(grid_config(tmp_path))
-    run_experiment(cfg, progress_bar=False)
-    report = build_report([cfg.experiment_dir])
-    rows = report.rows("mastered_percent")
-    assert rows[0] == ["episodes", "alp_gmm (n=2)", "random (n=2)"]
-    assert [r[0] for r in rows[1:]] == ["500", "1000", "1500", "2000", "2500", "3000"]
-    out = tmp_path / "table.csv"
-    assert main(["report", str(cfg.experiment_dir), "--output", str(out), "--plot", str(tmp_path / "p.svg")]) == 0
-    assert out.read_text().startswith("metric,teacher,episodes,mean,std,n_seeds")
-    svg = (tmp_path / "p.svg").read_text()
-    assert svg.startswith("<svg") and "alp_gmm (2 seeds)" in svg
-    assert "| 3000 |" in capsys.readouterr().out
-
-
-def test_tensorboard_has_scalars_histograms_and_images(tmp_path: Path) -> None:
-    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
-
-    cfg = parse_config(grid_config(tmp_path, seeds=[0], teachers=[{"name": "alp_gmm", "params": {"fit_rate": 100}}]))
-    run_experiment(cfg, progress_bar=False)
-    acc = EventAccumulator(str(cfg.runs()[0].run_dir / "tensorboard"))
-    acc.Reload()
-    tags = acc.Tags()
-    assert {"student/episode_return", "eval/mastered_percent", "teacher/n_components", "teacher/mean_alp"} <= set(
-        tags["scalars"]
-    )
-    assert {"teacher/task/x0", "teacher/task/x1"} <= set(tags["histograms"])
-    assert tags["images"] == ["teacher/task_space"]
-    assert [e.step for e in acc.Scalars("eval/mastered_percent")] == [500, 1000, 1500, 2000, 2500, 3000]
