@@ -2,6 +2,7 @@
 
 * ``autocurriculum run FILE [--jobs N] [--overwrite] [--output-dir DIR]``: every (teacher, seed)
   of an experiment file;
+* ``... --ray [ADDRESS]``: the same runs as Ray Tune trials (:mod:`autocurriculum.experiments.ray_runner`);
 * ``autocurriculum resume RUN_DIR``: continue a killed run (or every unfinished run of an
   experiment directory) from its last checkpoint;
 * ``autocurriculum list``: registered teachers, students and environments, with parameters;
@@ -15,13 +16,21 @@ from __future__ import annotations
 import argparse
 import inspect
 import sys
+from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from autocurriculum.experiments.config import ConfigError, load_config
+from autocurriculum.experiments.config import ConfigError, RayConfig, load_config
 from autocurriculum.experiments.registry import environment_ids, student_factories, teacher_classes
 from autocurriculum.experiments.report import build_report
-from autocurriculum.experiments.runner import RunDirectoryExists, resume_run, run_experiment
+from autocurriculum.experiments.runner import (
+    Executor,
+    RunDirectoryExists,
+    _spec_from_run_dir,
+    find_run_dirs,
+    resume_run,
+    run_experiment,
+)
 
 CONFIG_DIR = Path(__file__).resolve().parent / "configs"
 
@@ -44,16 +53,33 @@ def _print_summaries(summaries: list[dict]) -> None:
         print(f"| {s['run']} | {vals} | {s['wall_time']:.1f} |")
 
 
+def _ray_executor(args: argparse.Namespace, section: RayConfig | None) -> Executor | None:
+    """The Ray Tune executor when ``--ray`` is given or the file has a ``ray:`` section, else ``None``."""
+    if args.ray is None and section is None:
+        return None
+    from autocurriculum.experiments.ray_runner import ray_executor  # imports Ray only here
+
+    cfg = replace(section or RayConfig(), address=args.ray or (section.address if section else None))
+    if args.ray and cfg.num_cpus is not None:
+        cfg = replace(cfg, num_cpus=None)  # --ray ADDRESS names a cluster; ray.num_cpus sizes only a local Ray
+    return ray_executor(cfg)
+
+
 def _run(args: argparse.Namespace) -> int:
     config = load_config(args.file, output_dir=args.output_dir)
-    summaries = run_experiment(config, jobs=args.jobs, overwrite=args.overwrite, progress_bar=not args.quiet)
+    executor = _ray_executor(args, config.ray)
+    summaries = run_experiment(
+        config, jobs=args.jobs, overwrite=args.overwrite, progress_bar=not args.quiet, executor=executor
+    )
     _print_summaries(summaries)
     print(f"\nruns written to {config.experiment_dir}; `autocurriculum report {config.experiment_dir}` aggregates them")
     return 0
 
 
 def _resume(args: argparse.Namespace) -> int:
-    _print_summaries(resume_run(Path(args.run_dir), jobs=args.jobs, progress_bar=not args.quiet))
+    path = Path(args.run_dir)
+    executor = _ray_executor(args, _spec_from_run_dir(find_run_dirs(path)[0]).experiment.ray)
+    _print_summaries(resume_run(path, jobs=args.jobs, progress_bar=not args.quiet, executor=executor))
     return 0
 
 
@@ -123,6 +149,17 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_ray_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--ray",
+        nargs="?",
+        const="",
+        metavar="ADDRESS",
+        help="run every (teacher, seed) as a Ray Tune trial: a local Ray, or the cluster at ADDRESS (or RAY_ADDRESS); "
+        "needs pip install 'autocurriculum[ray]'",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="autocurriculum", description="Automatic curriculum learning experiments.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
@@ -134,12 +171,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--overwrite", action="store_true", help="delete existing run directories first")
     run.add_argument("--output-dir", help="override the file's output_dir")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_ray_option(run)
     run.set_defaults(func=_run)
 
     resume = sub.add_parser("resume", help="continue killed runs from their last checkpoint")
     resume.add_argument("run_dir", help="a run directory, or an experiment directory holding runs")
     resume.add_argument("--jobs", type=int, default=1)
     resume.add_argument("--quiet", action="store_true")
+    _add_ray_option(resume)
     resume.set_defaults(func=_resume)
 
     lst = sub.add_parser("list", help="registered teachers, students and environments")

@@ -135,8 +135,20 @@ def _next_multiple(progress: int, every: int) -> int:
     return (progress // every + 1) * every
 
 
-def run_single(spec: RunSpec, run_dir: Path, *, resume: bool, progress_bar: bool = True) -> dict[str, Any]:
-    """Train one (teacher, seed) run in ``run_dir`` (fresh, or continuing its checkpoint)."""
+def run_single(
+    spec: RunSpec,
+    run_dir: Path,
+    *,
+    resume: bool,
+    progress_bar: bool = True,
+    on_evaluation: Callable[[dict[str, Any]], None] | None = None,
+    on_checkpoint: Callable[[int], None] | None = None,
+) -> dict[str, Any]:
+    """Train one (teacher, seed) run in ``run_dir`` (fresh, or continuing its checkpoint).
+
+    ``on_evaluation(record)`` is called after each evaluation line is written and
+    ``on_checkpoint(progress)`` after each checkpoint (the Ray trial reports both to Tune).
+    """
     exp = spec.experiment
     teacher_seed, student_seed = run_seeds(spec.seed)
     student = build_student(exp.student, exp.environment, exp.evaluation, student_seed)
@@ -173,6 +185,8 @@ def run_single(spec: RunSpec, run_dir: Path, *, resume: bool, progress_bar: bool
             },
         )
         checkpoint_seconds.append(time.perf_counter() - t0)
+        if on_checkpoint is not None:
+            on_checkpoint(student.progress)
 
     def evaluate() -> dict[str, float]:
         results = student.evaluate()
@@ -181,6 +195,8 @@ def run_single(spec: RunSpec, run_dir: Path, *, resume: bool, progress_bar: bool
         with open(run_dir / EVALS, "a") as f:
             f.write(json.dumps(record) + "\n")
         monitor.evaluation(results, student.progress)
+        if on_evaluation is not None:
+            on_evaluation(record)
         return results
 
     periods: dict[str, int] = {
@@ -252,7 +268,7 @@ def _prepare(spec: RunSpec, overwrite: bool) -> Path:
     return run_dir
 
 
-def _run_job(args: tuple[RunSpec, Path, bool, bool]) -> dict[str, Any]:
+def _run_job(args: Job) -> dict[str, Any]:
     spec, run_dir, resume, bar = args
     return run_single(spec, run_dir, resume=resume, progress_bar=bar)
 
@@ -266,7 +282,13 @@ def _one_thread() -> None:
     threadpool_limits(limits=1)
 
 
-def _execute(jobs: list[tuple[RunSpec, Path, bool, bool]], n_jobs: int) -> list[dict[str, Any]]:
+Job = tuple[RunSpec, Path, bool, bool]  # spec, run directory, resume, progress bar
+Executor = Callable[[list[Job]], list[dict[str, Any]]]  # runs jobs, returns summaries in job order
+
+
+def _execute(jobs: list[Job], n_jobs: int, executor: Executor | None = None) -> list[dict[str, Any]]:
+    if executor is not None:
+        return executor(jobs)
     if n_jobs <= 1 or len(jobs) <= 1:
         return [_run_job(j) for j in jobs]
     with ProcessPoolExecutor(max_workers=n_jobs, initializer=_one_thread) as pool:
@@ -274,9 +296,17 @@ def _execute(jobs: list[tuple[RunSpec, Path, bool, bool]], n_jobs: int) -> list[
 
 
 def run_experiment(
-    config: ExperimentConfig, *, jobs: int = 1, overwrite: bool = False, progress_bar: bool = True
+    config: ExperimentConfig,
+    *,
+    jobs: int = 1,
+    overwrite: bool = False,
+    progress_bar: bool = True,
+    executor: Executor | None = None,
 ) -> list[dict[str, Any]]:
     """Run every (teacher, seed) of ``config``; return their summaries.
+
+    ``executor`` runs the prepared jobs instead of the process pool (the Ray sweep,
+    :func:`autocurriculum.experiments.ray_runner.ray_executor`).
 
     All run directories are checked before anything starts: if one exists and ``overwrite`` is
     false, nothing is run and :class:`RunDirectoryExists` explains how to resume or overwrite.
@@ -292,7 +322,7 @@ def run_experiment(
     (config.experiment_dir / "experiment.yaml").write_text(yaml.safe_dump(config.to_dict(), sort_keys=False))
     dirs = [_prepare(s, overwrite) for s in specs]
     show = progress_bar and jobs <= 1
-    return _execute([(s, d, False, show) for s, d in zip(specs, dirs, strict=True)], jobs)
+    return _execute([(s, d, False, show) for s, d in zip(specs, dirs, strict=True)], jobs, executor)
 
 
 def _spec_from_run_dir(run_dir: Path) -> RunSpec:
@@ -320,7 +350,12 @@ def find_run_dirs(path: Path) -> list[Path]:
 
 
 def resume_run(
-    path: Path, *, jobs: int = 1, progress_bar: bool = True, log: Callable[[str], None] = print
+    path: Path,
+    *,
+    jobs: int = 1,
+    progress_bar: bool = True,
+    log: Callable[[str], None] = print,
+    executor: Executor | None = None,
 ) -> list[dict[str, Any]]:
     """Continue every unfinished run under ``path`` from its last checkpoint.
 
@@ -336,8 +371,13 @@ def resume_run(
         has_checkpoint = (run_dir / CHECKPOINT).is_file()
         if not has_checkpoint:
             log(f"{run_dir}: no checkpoint yet, starting it again")
-            for child in run_dir.iterdir():
-                if child.name != RUN_CONFIG:
-                    shutil.rmtree(child) if child.is_dir() else child.unlink()
+            clear_run_dir(run_dir)
         todo.append((spec, run_dir, has_checkpoint, progress_bar and jobs <= 1))
-    return _execute(todo, jobs)
+    return _execute(todo, jobs, executor)
+
+
+def clear_run_dir(run_dir: Path) -> None:
+    """Delete what a run wrote into ``run_dir`` before its first checkpoint, keeping its config."""
+    for child in run_dir.iterdir():
+        if child.name != RUN_CONFIG:
+            shutil.rmtree(child) if child.is_dir() else child.unlink()
