@@ -267,6 +267,7 @@ def _sweep(cfg: RayConfig, jobs: list[Job], write: Callable[[str], None]) -> lis
         param_space={"job": tune.grid_search(list(range(len(jobs))))},
         tune_config=tune.TuneConfig(
             max_concurrent_trials=cfg.max_concurrent_trials,
+            reuse_actors=True,
             trial_name_creator=lambda t: labels[t.config["job"]],
             trial_dirname_creator=lambda t: labels[t.config["job"]],
         ),
