@@ -57,6 +57,11 @@ def _ray_executor(args: argparse.Namespace, section: RayConfig | None) -> Execut
     """The Ray Tune executor when ``--ray`` is given or the file has a ``ray:`` section, else ``None``."""
     if args.ray is None and section is None:
         return None
+    if args.jobs != 1:
+        raise ConfigError(
+            f"--jobs: {args.jobs} applies to the process pool; on Ray, trials run as resources allow "
+            "(limit them with ray.max_concurrent_trials)"
+        )
     from autocurriculum.experiments.ray_runner import ray_executor  # imports Ray only here
 
     cfg = replace(section or RayConfig(), address=args.ray or (section.address if section else None))

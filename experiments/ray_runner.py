@@ -211,6 +211,7 @@ _TUNE_KEYS = {
     "experiment_tag",
 }
 
+
 # ---------------------------------------------------------------------- the sweep
 def _storage_path(cfg: RayConfig, experiment_dir: Path) -> str:
     if cfg.storage_path is None:
@@ -286,7 +287,9 @@ def _sweep(cfg: RayConfig, jobs: list[Job], write: Callable[[str], None]) -> lis
     for i, (spec, run_dir, _, _) in enumerate(jobs):
         result = by_job[i]
         if result.error is not None:
-            raise RuntimeError(f"{spec.run_name}: the Ray trial failed after {cfg.max_failures} retries: {result.error}")
+            raise RuntimeError(
+                f"{spec.run_name}: the Ray trial failed after {cfg.max_failures} retries: {result.error}"
+            )
         if not (run_dir / SUMMARY).is_file() and result.checkpoint is not None:
             with result.checkpoint.as_directory() as copy:  # a node without the driver's filesystem
                 _copy_tree(copy, run_dir)

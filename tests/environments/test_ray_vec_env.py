@@ -64,12 +64,12 @@ def test_steps_like_dummy_vec_env_with_seeds_and_sb3_methods(ray_local: Any) -> 
 
 def test_same_lessons_to_the_same_copies_as_subproc_vec_env(ray_local: Any) -> None:
     per_step: list[list[list[tuple]]] = []
-    for venv in (RayVecEnv([Countdown] * 4, envs_per_actor=2), SubprocVecEnv([Countdown] * 4)):
+    for venv in (RayVecEnv([Countdown] * 3, envs_per_actor=2), SubprocVecEnv([Countdown] * 3)):
         env = TaskVecEnv(venv, Recorder(SPACE_OF_COUNTDOWN, seed=3))
         env.reset()
         steps = []
-        for _ in range(60):
-            _, rewards, dones, infos = env.step(np.zeros(4, dtype=np.int64))
+        for _ in range(40):
+            _, rewards, dones, infos = env.step(np.zeros(3, dtype=np.int64))
             steps.append(
                 [
                     (info["lesson"].id, float(info["lesson"].task[0]), float(r), bool(d))

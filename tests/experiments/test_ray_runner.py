@@ -70,6 +70,7 @@ def test_ray_sweep_equals_the_process_pool(tmp_path: Path, ray_local: Any) -> No
     assert main(["report", str(on_ray.experiment_dir)]) == 0
 
 
+@pytest.mark.slow
 def test_a_crashed_trial_is_retried_from_its_checkpoint(tmp_path: Path, ray_local: Any) -> None:
     marker = tmp_path / "crashed"
     teacher = {
@@ -151,3 +152,10 @@ def test_ray_flag_without_ray_says_what_to_install(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert proc.stderr.strip() == f"error: {RAY_MISSING}"
     assert not (tmp_path / "runs").exists()  # refused before any side effect
+
+
+def test_jobs_with_ray_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write_file(tmp_path)
+    assert main(["run", str(path), "--ray", "--jobs", "2"]) == 2
+    assert "--jobs: 2 applies to the process pool" in capsys.readouterr().err
+    assert not (tmp_path / "runs").exists()
