@@ -64,7 +64,7 @@ def test_steps_like_dummy_vec_env_with_seeds_and_sb3_methods(ray_local: Any) -> 
 
 def test_same_lessons_to_the_same_copies_as_subproc_vec_env(ray_local: Any) -> None:
     per_step: list[list[list[tuple]]] = []
-    for venv in (RayVecEnv([Countdown] * 3, envs_per_actor=2), SubprocVecEnv([Countdown] * 3)):
+    for venv in (RayVecEnv([Countdown] * 3, envs_per_actor=3), SubprocVecEnv([Countdown] * 3)):
         env = TaskVecEnv(venv, Recorder(SPACE_OF_COUNTDOWN, seed=3))
         env.reset()
         steps = []
