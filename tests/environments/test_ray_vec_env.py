@@ -7,8 +7,6 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 import pytest
-from stable_baselines3 import PPO
-from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.monitor import Monitor
 from stable_baselines3.common.utils import check_for_correct_spaces
 from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv
@@ -106,31 +104,26 @@ def test_a_killed_actor_is_replaced_and_its_lessons_abandoned(ray_local: Any) ->
     check_outcomes(teacher, 20)
 
 
-class KillOnce(BaseCallback):
-    def __init__(self, venv: RayVecEnv, at: int) -> None:
-        super().__init__()
-        self.venv, self.at = venv, at
-
-    def _on_step(self) -> bool:
-        if self.num_timesteps == self.at:
-            import ray
-
-            ray.kill(self.venv._actors[-1])
-        return True
-
-
 @pytest.mark.slow
-def test_ppo_keeps_training_when_an_env_actor_is_killed(ray_local: Any) -> None:
+def test_ppo_student_with_vec_env_ray_keeps_training_when_an_env_actor_is_killed(ray_local: Any) -> None:
     from autocurriculum.environments.parametric_cartpole import cartpole_task_space
+    from autocurriculum.students.sb3 import PPOStudent
     from autocurriculum.teachers import Random
 
-    venv = RayVecEnv([cartpole] * 2, envs_per_actor=1)
-    env = TaskVecEnv(venv, Random(cartpole_task_space(), seed=0))
-    model = PPO("MlpPolicy", env, n_steps=64, batch_size=64, n_epochs=1, seed=0, device="cpu")
-    model.learn(256, callback=KillOnce(venv, 100))
-    assert model.num_timesteps == 256
-    assert venv.n_replaced == 1 and env.n_abandoned == 1 and env.n_episodes > 0
-    env.close()
+    student = PPOStudent(
+        CARTPOLE, n_envs=2, vec_env="ray", algo_kwargs={"n_steps": 64, "batch_size": 64, "n_epochs": 1}, seed=0
+    )
+    teacher = Random(cartpole_task_space(), seed=0)
+    student.setup(teacher)
+    venv = student.task_env_.venv
+    assert isinstance(venv, RayVecEnv) and len(venv._actors) == 2
+    student.learn(teacher, 128)
+    ray_local.kill(venv._actors[1])  # between rollouts, mid-episode for its copy
+    records = student.learn(teacher, 256)
+    assert student.progress >= 384 and records
+    assert venv.n_replaced == 1 and student.task_env_.n_abandoned == 1
+    assert teacher.n_updates_ == student.task_env_.n_episodes  # the abandoned lesson never reached it
+    student.close()
 
 
 SPACE_OF_COUNTDOWN = Countdown().task_space
