@@ -65,7 +65,7 @@ be updated by the wrapper: pass ``update_teacher=False`` and report from the lea
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -79,6 +79,7 @@ from autocurriculum.teachers.base import Feedback, Lesson
 from autocurriculum.teachers.spaces import TaskSpace
 
 __all__ = [
+    "ABANDONED",
     "EpisodeOutcome",
     "FixedLessons",
     "LessonSource",
@@ -88,6 +89,11 @@ __all__ = [
     "TaskWrapper",
     "with_teacher",
 ]
+
+ABANDONED = "episode_abandoned"
+"""``info[ABANDONED]`` on the step where a copy's episode ended without a result (its worker died,
+see :class:`~autocurriculum.environments.ray_vec_env.RayVecEnv`): the lesson is counted as
+abandoned and never reported to the teacher."""
 
 #: Feedback fields the wrapper can fill from the environment alone.
 WRAPPER_FIELDS = frozenset({"episode_return", "length", "success"})
@@ -236,9 +242,17 @@ class _Tracker:
         self.resetting[:] = False
 
     def record(
-        self, rewards: np.ndarray, dones: np.ndarray, success: Callable[[int], bool | None]
+        self,
+        rewards: np.ndarray,
+        dones: np.ndarray,
+        success: Callable[[int], bool | None],
+        abandoned: Collection[int] = (),
     ) -> tuple[list[EpisodeOutcome], list[tuple[int, Any]]]:
-        """Add a step; return the finished episodes and the ``(env, task)`` pairs to send."""
+        """Add a step; return the finished episodes and the ``(env, task)`` pairs to send.
+
+        Copies in ``abandoned`` ended their episode without a result (their worker died): the
+        lesson is counted in ``n_abandoned`` and never reported to the teacher.
+        """
         if self.resetting.any():
             live = ~self.resetting
             self.returns += np.where(live, rewards, 0.0)
@@ -253,11 +267,14 @@ class _Tracker:
         assignments: list[tuple[int, Any]] = []
         for i in np.flatnonzero(dones):
             i = int(i)
-            outcome = EpisodeOutcome(self.current[i], float(self.returns[i]), int(self.lengths[i]), i, success(i))
-            outcomes.append(outcome)
-            self.n_episodes += 1
-            if self.update_teacher:
-                self.queue.append(outcome)
+            if i in abandoned:
+                self.n_abandoned += 1
+            else:
+                outcome = EpisodeOutcome(self.current[i], float(self.returns[i]), int(self.lengths[i]), i, success(i))
+                outcomes.append(outcome)
+                self.n_episodes += 1
+                if self.update_teacher:
+                    self.queue.append(outcome)
             self.returns[i] = 0.0
             self.lengths[i] = 0
             if self.prefetch:
@@ -711,16 +728,17 @@ class TaskVecEnv(_TrackerViews, VecEnvWrapper):
         obs, rewards, dones, infos = self.venv.step_wait()
         tr = self._tracker
         played = list(tr.current)
+        abandoned = {i for i, info in enumerate(infos) if info.get(ABANDONED)}  # their worker died (RayVecEnv)
         outcomes, self._pending = tr.record(
-            np.asarray(rewards, dtype=np.float64), dones, lambda i: _is_success(infos[i])
+            np.asarray(rewards, dtype=np.float64), dones, lambda i: _is_success(infos[i]), abandoned
         )
         for info, lesson in zip(infos, played, strict=True):
             info["lesson"] = lesson
-        if outcomes:
+        if outcomes or abandoned:
             reset_infos = self.venv.reset_infos
             for o in outcomes:
-                i = o.env_index
-                infos[i]["episode_outcome"] = o
+                infos[o.env_index]["episode_outcome"] = o
+            for i in [o.env_index for o in outcomes] + sorted(abandoned):
                 if "task" in reset_infos[i]:
                     tr.check_task(i, reset_infos[i]["task"])
         return obs, rewards, dones, infos

@@ -2,6 +2,7 @@
 
 * ``autocurriculum run FILE [--jobs N] [--overwrite] [--output-dir DIR]``: every (teacher, seed)
   of an experiment file;
+* ``... --ray [ADDRESS]``: the same runs as Ray Tune trials (:mod:`autocurriculum.experiments.ray_runner`);
 * ``autocurriculum resume RUN_DIR``: continue a killed run (or every unfinished run of an
   experiment directory) from its last checkpoint;
 * ``autocurriculum list``: registered teachers, students and environments, with parameters;
@@ -20,19 +21,23 @@ import sys
 import time
 import warnings
 from collections.abc import Callable
+from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 from autocurriculum.experiments.checkpoints import CheckpointError
-from autocurriculum.experiments.config import ConfigError, load_config, parse_config
+from autocurriculum.experiments.config import ConfigError, RayConfig, load_config, parse_config
 from autocurriculum.experiments.plots import save_figure
 from autocurriculum.experiments.registry import environment_ids, student_factories, teacher_classes
 from autocurriculum.experiments.report import build_report
 from autocurriculum.experiments.runner import (
+    Executor,
     RunDirectoryError,
     RunDirectoryExists,
     RunInterrupted,
+    _spec_from_run_dir,
+    find_run_dirs,
     resume_run,
     run_experiment,
     stop_on_signals,
@@ -88,11 +93,31 @@ class Stopped(Exception):
         self.code = code
 
 
+def _ray_executor(args: argparse.Namespace, section: RayConfig | None) -> Executor | None:
+    """The Ray Tune executor when ``--ray`` is given or the file has a ``ray:`` section, else ``None``."""
+    if args.ray is None and section is None:
+        return None
+    if args.jobs != 1:
+        raise ConfigError(
+            f"--jobs: {args.jobs} applies to the process pool; on Ray, trials run as resources allow "
+            "(limit them with ray.max_concurrent_trials)"
+        )
+    from autocurriculum.experiments.ray_runner import ray_executor  # imports Ray only here
+
+    cfg = replace(section or RayConfig(), address=args.ray or (section.address if section else None))
+    if args.ray and cfg.num_cpus is not None:
+        cfg = replace(cfg, num_cpus=None)  # --ray ADDRESS names a cluster; ray.num_cpus sizes only a local Ray
+    return ray_executor(cfg)
+
+
 def _run(args: argparse.Namespace) -> int:
     config = load_config(args.file, output_dir=args.output_dir)
+    executor = _ray_executor(args, config.ray)
     summaries = _interruptible(
         config.experiment_dir,
-        lambda: run_experiment(config, jobs=args.jobs, overwrite=args.overwrite, progress_bar=not args.quiet),
+        lambda: run_experiment(
+            config, jobs=args.jobs, overwrite=args.overwrite, progress_bar=not args.quiet, executor=executor
+        ),
     )
     _print_summaries(summaries)
     print(f"\nruns written to {config.experiment_dir}; `autocurriculum report {config.experiment_dir}` aggregates them")
@@ -101,7 +126,11 @@ def _run(args: argparse.Namespace) -> int:
 
 def _resume(args: argparse.Namespace) -> int:
     path = Path(args.run_dir)
-    _print_summaries(_interruptible(path, lambda: resume_run(path, jobs=args.jobs, progress_bar=not args.quiet)))
+    runs = find_run_dirs(path)
+    executor = _ray_executor(args, _spec_from_run_dir(runs[0]).experiment.ray if runs else None)
+    _print_summaries(
+        _interruptible(path, lambda: resume_run(path, jobs=args.jobs, progress_bar=not args.quiet, executor=executor))
+    )
     return 0
 
 
@@ -219,6 +248,17 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_ray_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--ray",
+        nargs="?",
+        const="",
+        metavar="ADDRESS",
+        help="run every (teacher, seed) as a Ray Tune trial: a local Ray, or the cluster at ADDRESS (or RAY_ADDRESS); "
+        "needs pip install 'autocurriculum[ray]'",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="autocurriculum", description="Automatic curriculum learning experiments.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
@@ -230,12 +270,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--overwrite", action="store_true", help="delete existing run directories first")
     run.add_argument("--output-dir", help="override the file's output_dir")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_ray_option(run)
     run.set_defaults(func=_run)
 
     resume = sub.add_parser("resume", help="continue killed runs from their last checkpoint")
     resume.add_argument("run_dir", help="a run directory, or an experiment directory holding runs")
     resume.add_argument("--jobs", type=int, default=1)
     resume.add_argument("--quiet", action="store_true")
+    _add_ray_option(resume)
     resume.set_defaults(func=_resume)
 
     lst = sub.add_parser("list", help="registered teachers, students and environments")

@@ -27,6 +27,7 @@ the key path (``teachers[1].params``), the value and what is allowed.
 from __future__ import annotations
 
 import difflib
+import math
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
@@ -34,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from autocurriculum.experiments.safe_yaml import YAMLInputError, load_yaml
-from autocurriculum.teachers.validation import is_int
+from autocurriculum.teachers.validation import is_int, is_number
 
 __all__ = [
     "CheckpointConfig",
@@ -44,6 +45,7 @@ __all__ = [
     "EvaluationConfig",
     "ExperimentConfig",
     "LoggingConfig",
+    "RayConfig",
     "RunSpec",
     "load_config",
     "parse_config",
@@ -100,6 +102,28 @@ class CheckpointConfig:
 
 
 @dataclass
+class RayConfig:
+    """Run the trials on Ray Tune (:mod:`autocurriculum.experiments.ray_runner`).
+
+    ``address``: a cluster (``ray://host:10001`` or ``host:6379``; ``None``: ``RAY_ADDRESS``, else a
+    local Ray started for the sweep with ``num_cpus`` CPUs, default all); ``cpus_per_trial`` /
+    ``gpus_per_trial``: the resources each (teacher, seed) trial reserves; ``max_concurrent_trials``
+    (``None``: as many as the resources allow); ``max_failures``: retries of a failed trial, each
+    from its last checkpoint; ``storage_path``: where Tune keeps its experiment state and the copies
+    of the run directories (a shared filesystem path or a URI such as ``s3://bucket/path``; ``None``:
+    ``{output_dir}/{name}/.ray_tune``).
+    """
+
+    address: str | None = None
+    num_cpus: int | None = None
+    cpus_per_trial: float = 1.0
+    gpus_per_trial: float = 0.0
+    max_concurrent_trials: int | None = None
+    max_failures: int = 3
+    storage_path: str | None = None
+
+
+@dataclass
 class ExperimentConfig:
     """A whole experiment file."""
 
@@ -113,6 +137,7 @@ class ExperimentConfig:
     environment: EnvironmentConfig | None = None
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     checkpoint: CheckpointConfig = field(default_factory=CheckpointConfig)
+    ray: RayConfig | None = None
     source: str = ""
 
     def runs(self) -> list[RunSpec]:
@@ -125,6 +150,8 @@ class ExperimentConfig:
         data["student"].pop("label")
         if self.environment is None:
             data.pop("environment")
+        if self.ray is None:
+            data.pop("ray")
         return data
 
     @property
@@ -258,7 +285,46 @@ def _dir_name(value: Any, path: str, what: str) -> str:
 
 
 TOP_REQUIRED = ["name", "student", "budget", "evaluation", "seeds"]
-TOP_OPTIONAL = ["teacher", "teachers", "environment", "output_dir", "logging", "checkpoint"]
+TOP_OPTIONAL = ["teacher", "teachers", "environment", "output_dir", "logging", "checkpoint", "ray"]
+
+
+def _number(value: Any, path: str, minimum: float) -> float:
+    try:
+        number = float(value) if is_number(value) else math.nan
+    except OverflowError:  # an integer beyond float range
+        number = math.inf
+    if not math.isfinite(number) or number < minimum:
+        raise ConfigError(f"{path}: expected a finite number >= {minimum}, got {value!r}")
+    return number
+
+
+def _optional_str(value: Any, path: str) -> str | None:
+    return None if value is None else _str(value, path)
+
+
+def parse_ray(value: Any, path: str = "ray") -> RayConfig:
+    """Validate the ``ray:`` section (every error names ``ray.<key>``)."""
+    data = _mapping(value if value is not None else {}, path)
+    _keys(data, path, [], list(RayConfig.__dataclass_fields__))
+    cfg = RayConfig(
+        address=_optional_str(data.get("address"), f"{path}.address"),
+        num_cpus=None if data.get("num_cpus") is None else _int(data["num_cpus"], f"{path}.num_cpus", 1),
+        cpus_per_trial=_number(data.get("cpus_per_trial", 1.0), f"{path}.cpus_per_trial", 0.0),
+        gpus_per_trial=_number(data.get("gpus_per_trial", 0.0), f"{path}.gpus_per_trial", 0.0),
+        max_concurrent_trials=None
+        if data.get("max_concurrent_trials") is None
+        else _int(data["max_concurrent_trials"], f"{path}.max_concurrent_trials", 1),
+        max_failures=_int(data.get("max_failures", 3), f"{path}.max_failures", 0),
+        storage_path=_optional_str(data.get("storage_path"), f"{path}.storage_path"),
+    )
+    if cfg.cpus_per_trial == 0 and cfg.gpus_per_trial == 0:
+        raise ConfigError(f"{path}.cpus_per_trial: 0 together with gpus_per_trial 0; a trial needs some resource")
+    if cfg.address is not None and cfg.num_cpus is not None:
+        raise ConfigError(
+            f"{path}.num_cpus: {cfg.num_cpus} sizes a local Ray, but {path}.address {cfg.address!r} names a "
+            "cluster; give one of them"
+        )
+    return cfg
 
 
 def parse_config(data: Any, source: str = "<dict>") -> ExperimentConfig:
@@ -329,6 +395,7 @@ def parse_config(data: Any, source: str = "<dict>") -> ExperimentConfig:
     output_dir = _str(data.get("output_dir", "runs"), "output_dir")
     if "\x00" in output_dir:
         raise ConfigError(f"output_dir: {output_dir!r} contains a NUL character, which no path can hold")
+    ray = parse_ray(data["ray"]) if "ray" in data else None
     return ExperimentConfig(
         name=name,
         teachers=teachers,
@@ -340,6 +407,7 @@ def parse_config(data: Any, source: str = "<dict>") -> ExperimentConfig:
         environment=environment,
         logging=logging,
         checkpoint=checkpoint,
+        ray=ray,
         source=source,
     )
 

@@ -198,9 +198,19 @@ def _next_multiple(progress: int, every: int) -> int:
     return (progress // every + 1) * every
 
 
-def run_single(spec: RunSpec, run_dir: Path, *, resume: bool, progress_bar: bool = True) -> dict[str, Any]:
+def run_single(
+    spec: RunSpec,
+    run_dir: Path,
+    *,
+    resume: bool,
+    progress_bar: bool = True,
+    on_evaluation: Callable[[dict[str, Any]], None] | None = None,
+    on_checkpoint: Callable[[int], None] | None = None,
+) -> dict[str, Any]:
     """Train one (teacher, seed) run in ``run_dir`` (fresh, or continuing its checkpoint).
 
+    ``on_evaluation(record)`` is called after each evaluation line is written and
+    ``on_checkpoint(progress)`` after each checkpoint (the Ray trial reports both to Tune).
     Under :func:`stop_on_signals`, a SIGINT or SIGTERM ends the run at the next boundary between
     two ``learn`` calls with a checkpoint, raising :class:`RunInterrupted`.
     """
@@ -252,6 +262,8 @@ def run_single(spec: RunSpec, run_dir: Path, *, resume: bool, progress_bar: bool
             },
         )
         checkpoint_seconds.append(time.perf_counter() - t0)
+        if on_checkpoint is not None:
+            on_checkpoint(student.progress)
 
     def evaluate() -> dict[str, float]:
         results = student.evaluate()
@@ -259,6 +271,8 @@ def run_single(spec: RunSpec, run_dir: Path, *, resume: bool, progress_bar: bool
         evals.append(record)
         append_line(run_dir / EVALS, json.dumps(record))
         monitor.evaluation(results, student.progress)
+        if on_evaluation is not None:
+            on_evaluation(record)
         return results
 
     periods: dict[str, int] = {
@@ -483,7 +497,7 @@ def stop_on_signals(signals: tuple[int, ...] = (signal.SIGINT, signal.SIGTERM)) 
         _stop.signum, _stop.owner, _stop.pool = None, None, False
 
 
-def _run_job(args: tuple[RunSpec, Path, bool, bool]) -> dict[str, Any]:
+def _run_job(args: Job) -> dict[str, Any]:
     spec, run_dir, resume, bar = args
     return run_single(spec, run_dir, resume=resume, progress_bar=bar)
 
@@ -500,13 +514,24 @@ def _one_thread() -> None:
             signal.signal(s, _on_signal)  # the worker checkpoints and raises RunInterrupted
 
 
+Job = tuple[RunSpec, Path, bool, bool]  # spec, run directory, resume, progress bar
+Executor = Callable[[list[Job]], list[dict[str, Any]]]  # runs jobs, returns summaries in job order
+
+
 def _execute(
-    jobs: list[tuple[RunSpec, Path, bool, bool]],
+    jobs: list[Job],
     n_jobs: int,
     on_done: Callable[[dict[str, Any]], None] | None = None,
+    executor: Executor | None = None,
 ) -> list[dict[str, Any]]:
-    """Run ``jobs``; ``on_done(summary)`` is called as each run finishes; summaries in job order."""
+    """Run ``jobs`` (on ``executor`` when given, such as the Ray sweep); ``on_done(summary)`` is called
+    as each run finishes; summaries in job order."""
     done = on_done or (lambda summary: None)
+    if executor is not None:
+        results = executor(jobs)
+        for summary in results:
+            done(summary)
+        return results
     if n_jobs <= 1 or len(jobs) <= 1:
         results = []
         for job in jobs:
@@ -543,6 +568,7 @@ def run_experiment(
     overwrite: bool = False,
     progress_bar: bool = True,
     on_done: Callable[[dict[str, Any]], None] | None = None,
+    executor: Executor | None = None,
 ) -> list[dict[str, Any]]:
     """Run every (teacher, seed) of ``config``; return their summaries.
 
@@ -551,7 +577,8 @@ def run_experiment(
     to resume or overwrite), every teacher and the student are built in memory
     (:func:`validate_experiment`), and existing run directories are locked. Preparation is then
     all or nothing (:func:`_prepare_experiment`). ``on_done(summary)`` is called in this process as
-    each run finishes (in finishing order).
+    each run finishes (in finishing order). ``executor`` runs the prepared jobs instead of the
+    process pool (the Ray sweep, :func:`autocurriculum.experiments.ray_runner.ray_executor`).
     """
     specs = config.runs()
     exp_dir = config.experiment_dir
@@ -571,7 +598,7 @@ def run_experiment(
         _prepare_experiment(config, specs, overwrite)
         locks += [RunLock(s.run_dir) for s in specs if s.run_dir not in existing]
         show = progress_bar and jobs <= 1
-        return _execute([(s, s.run_dir, False, show) for s in specs], jobs, on_done)
+        return _execute([(s, s.run_dir, False, show) for s in specs], jobs, on_done, executor)
     finally:
         for lock in locks:
             lock.release()
@@ -689,7 +716,12 @@ def _missing_runs(path: Path) -> list[RunSpec]:
 
 
 def resume_run(
-    path: Path, *, jobs: int = 1, progress_bar: bool = True, log: Callable[[str], None] = print
+    path: Path,
+    *,
+    jobs: int = 1,
+    progress_bar: bool = True,
+    log: Callable[[str], None] = print,
+    executor: Executor | None = None,
 ) -> list[dict[str, Any]]:
     """Continue every unfinished run under ``path`` from its last checkpoint.
 
@@ -716,7 +748,7 @@ def resume_run(
                 log(f"{run_dir}: no checkpoint yet, starting it again")
                 remove_run_files(run_dir)
             jobs_list.append((spec, run_dir, has_checkpoint, progress_bar and jobs <= 1))
-        return _execute(jobs_list, jobs)
+        return _execute(jobs_list, jobs, executor=executor)
     finally:
         for lock in locks:
             lock.release()

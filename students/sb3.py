@@ -434,7 +434,9 @@ class SB3Student(Student):
     n_envs:
         Environment copies (default 4).
     vec_env:
-        ``"subproc"`` (one worker process per copy; default when ``n_envs > 1``) or ``"dummy"``.
+        ``"subproc"`` (one worker process per copy; default when ``n_envs > 1``), ``"dummy"`` or
+        ``"ray"`` (copies in Ray actors, several per actor:
+        :class:`~autocurriculum.environments.ray_vec_env.RayVecEnv`; needs ``autocurriculum[ray]``).
     total_timesteps:
         Budget in environment steps; :meth:`learn` without ``amount`` trains up to it.
     test_tasks:
@@ -556,8 +558,8 @@ class SB3Student(Student):
             v = getattr(self, name)
             if v is not None and (isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1):
                 raise ValueError(f"{name}: expected a positive integer or None, got {v!r}")
-        if self.vec_env not in (None, "subproc", "dummy"):
-            raise ValueError(f"vec_env: got {self.vec_env!r}; allowed: 'subproc', 'dummy' or None (automatic)")
+        if self.vec_env not in (None, "subproc", "dummy", "ray"):
+            raise ValueError(f"vec_env: got {self.vec_env!r}; allowed: 'subproc', 'dummy', 'ray' or None (automatic)")
         if not isinstance(self.mastery_threshold, (int, float)) or not math.isfinite(self.mastery_threshold):
             raise ValueError(f"mastery_threshold: expected a finite number, got {self.mastery_threshold!r}")
         if self.score not in SCORE_FUNCTIONS:
@@ -632,8 +634,12 @@ class SB3Student(Student):
 
         factory = self._env_factory()
         use_subproc = self.vec_env == "subproc" or (self.vec_env is None and self.n_envs > 1)
-        if use_subproc:
-            base: VecEnv = SubprocVecEnv([functools.partial(_make_worker_env, factory)] * self.n_envs)
+        if self.vec_env == "ray":
+            from autocurriculum.environments.ray_vec_env import RayVecEnv  # imports Ray only here
+
+            base: VecEnv = RayVecEnv([factory] * self.n_envs)
+        elif use_subproc:
+            base = SubprocVecEnv([functools.partial(_make_worker_env, factory)] * self.n_envs)
         else:
             base = DummyVecEnv([factory] * self.n_envs)
         self.task_env_ = TaskVecEnv(base, teacher, update_teacher=not needs_score)

@@ -16,7 +16,7 @@ EVAL = EvaluationConfig(every=10)
 @pytest.mark.parametrize(
     ("name", "params", "environment", "evaluation", "message"),
     [
-        ("ppo", {"vec_env": "ray"}, CARTPOLE, EVAL, r"^student\.params\.vec_env: got 'ray'; allowed"),
+        ("ppo", {"vec_env": "rayy"}, CARTPOLE, EVAL, r"^student\.params\.vec_env: got .rayy.; allowed"),
         ("ppo", {"n_envs": 0}, CARTPOLE, EVAL, r"^student\.params\.n_envs: expected a positive integer"),
         (
             "ppo",
