@@ -24,6 +24,7 @@ from autocurriculum.teachers.spaces import (
     TaskSpace,
     space_from_dict,
 )
+from autocurriculum.teachers.spdl import SPDL, SPDL_PRESETS
 
 register_teacher(Random)
 register_teacher(ALPGMM)
@@ -37,6 +38,7 @@ register_teacher(PacingCurriculum)
 register_teacher(FixedExponentialPacing)
 register_teacher(CyclicalCurriculum)
 register_teacher(ADS)
+register_teacher(SPDL)
 
 __all__ = [
     "ADR",
@@ -63,6 +65,8 @@ __all__ = [
     "RIAC",
     "RIAC_PRESETS",
     "Random",
+    "SPDL",
+    "SPDL_PRESETS",
     "SubsetSpace",
     "TaskSpace",
     "Teacher",
