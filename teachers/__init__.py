@@ -11,6 +11,7 @@ from autocurriculum.teachers.data_curricula import (
     FullData,
     PacingCurriculum,
 )
+from autocurriculum.teachers.goal_gan import GOAL_GAN_PRESETS, GoalGAN
 from autocurriculum.teachers.learning_progress import LearningProgress
 from autocurriculum.teachers.plr import PLR, PLR_PRESETS
 from autocurriculum.teachers.random_teacher import Random
@@ -39,6 +40,7 @@ register_teacher(FixedExponentialPacing)
 register_teacher(CyclicalCurriculum)
 register_teacher(ADS)
 register_teacher(SPDL)
+register_teacher(GoalGAN)
 
 __all__ = [
     "ADR",
@@ -56,6 +58,8 @@ __all__ = [
     "Feedback",
     "FixedExponentialPacing",
     "FullData",
+    "GOAL_GAN_PRESETS",
+    "GoalGAN",
     "LearningProgress",
     "Lesson",
     "PLR",
