@@ -17,6 +17,7 @@ from autocurriculum.teachers.plr import PLR, PLR_PRESETS
 from autocurriculum.teachers.random_teacher import Random
 from autocurriculum.teachers.registry import TEACHERS, make_teacher, register_teacher
 from autocurriculum.teachers.riac import RIAC, RIAC_PRESETS
+from autocurriculum.teachers.setter_solver import SETTER_SOLVER_PRESETS, SetterSolver
 from autocurriculum.teachers.spaces import (
     BoxSpace,
     DiscreteSpace,
@@ -41,6 +42,7 @@ register_teacher(CyclicalCurriculum)
 register_teacher(ADS)
 register_teacher(SPDL)
 register_teacher(GoalGAN)
+register_teacher(SetterSolver)
 
 __all__ = [
     "ADR",
@@ -69,8 +71,10 @@ __all__ = [
     "RIAC",
     "RIAC_PRESETS",
     "Random",
+    "SETTER_SOLVER_PRESETS",
     "SPDL",
     "SPDL_PRESETS",
+    "SetterSolver",
     "SubsetSpace",
     "TaskSpace",
     "Teacher",
