@@ -128,6 +128,8 @@ class GoalGAN(NetworkTeacher):
         Hidden layer widths (default ``[64, 64]``; TeachMyAgent: ``[256, 256]`` and ``[128, 128]``).
     learning_rate:
         Adam learning rate of both networks (1e-3).
+    batch_size:
+        Labelled goals (and as many generated ones) per GAN iteration (128).
     steps_per_update:
         Most GAN iterations run inside one ``update()`` call (10).
     initial_mean, initial_std:
@@ -163,6 +165,7 @@ class GoalGAN(NetworkTeacher):
         generator_hidden: Sequence[int] = (64, 64),
         discriminator_hidden: Sequence[int] = (64, 64),
         learning_rate: float = 1e-3,
+        batch_size: int = 128,
         steps_per_update: int = 10,
         initial_mean: Sequence[float] | float | None = None,
         initial_std: Sequence[float] | float | None = None,
@@ -183,6 +186,7 @@ class GoalGAN(NetworkTeacher):
         self.generator_hidden = generator_hidden
         self.discriminator_hidden = discriminator_hidden
         self.learning_rate = learning_rate
+        self.batch_size = batch_size
         self.steps_per_update = steps_per_update
         self.initial_mean = initial_mean
         self.initial_std = initial_std
@@ -198,7 +202,7 @@ class GoalGAN(NetworkTeacher):
     def _validate_params(self) -> None:
         owner = "GoalGAN"
         check_success_threshold(self.success_threshold, owner)
-        for name in ("update_size", "n_rollouts", "gan_train_iters"):
+        for name in ("update_size", "n_rollouts", "gan_train_iters", "batch_size"):
             v = getattr(self, name)
             if not is_int(v) or v < 1:
                 raise ValueError(f"{owner}.{name}: expected a positive integer, got {v!r}")
@@ -277,10 +281,11 @@ class GoalGAN(NetworkTeacher):
 
     def _train_step(self) -> None:
         torch = import_torch()
-        x = torch.as_tensor(self.train_x_, dtype=torch.float32) * 2.0 - 1.0
-        y = torch.as_tensor(self.train_y_, dtype=torch.float32)[:, None]
-        n = x.shape[0]
-        z = torch.randn(n, self.task_space.dim, generator=self.torch_rng_)
+        n_data = self.train_x_.shape[0]
+        idx = torch.randint(n_data, (min(n_data, int(self.batch_size)),), generator=self.torch_rng_)
+        x = torch.as_tensor(self.train_x_, dtype=torch.float32)[idx] * 2.0 - 1.0
+        y = torch.as_tensor(self.train_y_, dtype=torch.float32)[idx][:, None]
+        z = torch.randn(x.shape[0], self.task_space.dim, generator=self.torch_rng_)
         fake = torch.tanh(self.generator_(z))
         d_real = self.discriminator_(x)
         d_fake = self.discriminator_(fake.detach())

@@ -81,7 +81,7 @@ class SetterSolver(NetworkTeacher):
     learning_rate:
         Adam learning rate of both networks (TeachMyAgent: 3e-4).
     steps_per_update:
-        Most training steps run inside one ``update()`` call (10).
+        Most training steps run inside one ``update()`` call (5).
     seed:
         Seed of the teacher's generators.
 
@@ -108,7 +108,7 @@ class SetterSolver(NetworkTeacher):
         setter_hidden: Sequence[int] = (32, 32),
         n_couplings: int = 4,
         learning_rate: float = 3e-4,
-        steps_per_update: int = 10,
+        steps_per_update: int = 5,
         seed: int | None = None,
     ) -> None:
         super().__init__(task_space, seed=seed)

@@ -33,8 +33,8 @@ Implementation notes (same rule, our choices):
   optimum collapse onto the box's faces when the distribution starts in a corner).
 
 Presets: ``teachmyagent`` (update every 100k environment steps after 200k, ``zeta`` 0.05,
-``max_kl`` 0.8, buffer of 1000 contexts: TeachMyAgent's defaults) and ``unlock_grid`` (the same
-rule counted in episodes, starting from the easiest corner of the unit cube).
+``max_kl`` 0.8, buffer of 1000 contexts: TeachMyAgent's defaults) and ``unlock_grid`` (counted in
+episodes, starting from the easiest corner of the unit cube, ``zeta`` 0.5, ``max_kl`` 0.2).
 """
 
 from __future__ import annotations
@@ -56,7 +56,9 @@ __all__ = ["SPDL", "SPDL_PRESETS", "VALUE_KEY", "Gaussian", "spdl_update"]
 VALUE_KEY = "initial_value"
 
 #: Named presets. ``teachmyagent``: TeachMyAgent's benchmark settings (cadence in environment steps,
-#: read from ``feedback.length``). ``unlock_grid``: cadence in episodes, starting at the origin.
+#: read from ``feedback.length``). ``unlock_grid``: cadence in episodes, starting at the origin, with
+#: ``zeta`` 0.5 and ``max_kl`` 0.2: the best of four settings on one seed of 8,000 episodes (TeachMyAgent's
+#: 0.05 and 0.8 let the distribution run off the box's corner and stay at 1% mastered).
 SPDL_PRESETS: dict[str, dict[str, Any]] = {
     "teachmyagent": {
         "update_every": 100_000,
@@ -71,9 +73,9 @@ SPDL_PRESETS: dict[str, dict[str, Any]] = {
         "update_every": 100,
         "update_offset": 200,
         "count_steps": False,
-        "zeta": 0.05,
+        "zeta": 0.5,
         "alpha_offset": 0,
-        "max_kl": 0.8,
+        "max_kl": 0.2,
         "max_buffer_size": 1000,
         "initial_mean": 0.0,
     },
