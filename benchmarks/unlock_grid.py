@@ -34,7 +34,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from autocurriculum.environments.unlock_grid import UnlockGrid, run_teacher  # noqa: E402
 from autocurriculum.teachers import TEACHERS, make_teacher  # noqa: E402
 
-
 #: TeachMyAgent's eight teachers with their presets for returns in [0, 1] on the grid.
 TEACHMYAGENT_EIGHT = [
     "random",
