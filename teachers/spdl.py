@@ -299,6 +299,8 @@ class SPDL(Teacher):
     requires: ClassVar[frozenset[str]] = frozenset({"episode_return"})
     space_types: ClassVar[tuple[type, ...]] = (BoxSpace,)
     PRESETS: ClassVar[dict[str, dict[str, Any]]] = SPDL_PRESETS
+    #: Students with a critic report ``extras["initial_value"]`` to teachers that set this.
+    uses_initial_value: ClassVar[bool] = True
     task_space: BoxSpace
 
     def __init__(
