@@ -374,7 +374,8 @@ def _check_environment(environment: EnvironmentConfig) -> None:
         raise ConfigError(f"environment.id: the entry point {entry!r} of {environment.id!r} cannot be loaded: {e}") from None
     if any(p.kind == p.VAR_KEYWORD for p in sig.parameters.values()):
         return
-    allowed = [p for p in sig.parameters if p != "self"]
+    # gymnasium.make's own keywords reach make, not the entry point
+    allowed = [p for p in sig.parameters if p != "self"] + ["max_episode_steps", "disable_env_checker"]
     for key in environment.kwargs:
         if key not in allowed:
             raise ConfigError(
