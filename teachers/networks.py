@@ -185,10 +185,16 @@ class NetworkTeacher(Teacher):
                     f"{type(self).__name__}.load_state_dict: state[{group!r}] holds {sorted(state[group])}, "
                     f"expected {sorted(names)}"
                 )
-        for k, m in networks.items():
-            m.load_state_dict(to_torch_tree(state["networks"][k]))
-        for k, o in optimisers.items():
-            o.load_state_dict(to_torch_tree(state["optimisers"][k]))
+        try:
+            for k, m in networks.items():
+                m.load_state_dict(to_torch_tree(state["networks"][k]))
+            for k, o in optimisers.items():
+                o.load_state_dict(to_torch_tree(state["optimisers"][k]))
+        except (RuntimeError, KeyError) as e:  # torch reports shape and key mismatches as RuntimeError
+            raise ValueError(
+                f"{type(self).__name__}.load_state_dict: the saved networks do not fit this teacher's "
+                f"(built with other layer sizes?): {e}"
+            ) from None
         rng_state = np.asarray(state["torch_rng"], dtype=np.uint8)
         self.torch_rng_.set_state(torch.from_numpy(rng_state.copy()))
         self.pending_steps_ = int(state["pending_steps"])

@@ -118,3 +118,10 @@ TEACHERS: list[Teacher] = [
 @parametrize_with_checks(TEACHERS)
 def test_goal_gan_contract(teacher: Teacher, check) -> None:
     check(teacher)
+
+
+def test_a_state_from_other_layer_sizes_is_refused_by_name() -> None:
+    small = GoalGAN(LINE, generator_hidden=[8], pretrain_iters=0, seed=0)
+    small.update(small.sample(), Feedback(episode_return=0.0, success=True))
+    with pytest.raises(ValueError, match="layer sizes"):
+        GoalGAN(LINE, pretrain_iters=0, seed=0).load_state_dict(small.state_dict())
