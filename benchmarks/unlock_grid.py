@@ -131,7 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--teachers", nargs="+", default=TEACHMYAGENT_EIGHT, help="teacher names, optionally name:preset"
     )
-    parser.add_argument("--seeds", type=int, default=5, help="number of seeds (0 .. seeds-1)")
+    parser.add_argument("--seeds", type=int, default=5, help="number of seeds (first-seed .. first-seed+seeds-1)")
+    parser.add_argument("--first-seed", type=int, default=0, help="the first seed (to split seeds across runs)")
     parser.add_argument("--d", type=int, default=2, help="task dimensions")
     parser.add_argument("--n", type=int, default=10, help="bins per dimension")
     parser.add_argument("--episodes", type=int, default=20_000)
@@ -145,7 +146,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--output: expected a .md or .csv file, got {str(args.output)!r}")
 
     jobs = [
-        Job(t, s, args.d, args.n, args.episodes, args.report_every) for t in args.teachers for s in range(args.seeds)
+        Job(t, s, args.d, args.n, args.episodes, args.report_every)
+        for t in args.teachers
+        for s in range(args.first_seed, args.first_seed + args.seeds)
     ]
     if args.jobs > 1:
         with ProcessPoolExecutor(max_workers=args.jobs) as pool:
