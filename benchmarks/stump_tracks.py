@@ -1,4 +1,4 @@
-"""PPO with ALP-GMM against PPO with Random on Stump Tracks: % of the test grid mastered.
+"""PPO with ALP-GMM, SPDL, GoalGAN, Setter-Solver or Random on Stump Tracks: % of the test grid mastered.
 
 The TeachMyAgent / teachDeepRL benchmark (Romac et al., ICML 2021; Portelas et al., CoRL 2019):
 a teacher chooses the terrain (``stump_height`` in [0, 3], ``obstacle_spacing`` in [0, 6]) of
@@ -31,6 +31,10 @@ Usage::
     # one teacher per process, at low priority, in the background (results: one JSON per run)
     nice -n 10 python benchmarks/stump_tracks.py --teachers alp_gmm --seeds 0 1 2 --steps 5000000 &
     nice -n 10 python benchmarks/stump_tracks.py --teachers random --seeds 0 1 2 --steps 5000000 &
+    # TeachMyAgent's generative teachers, one process each (SPDL reads PPO's critic values)
+    nice -n 10 python benchmarks/stump_tracks.py --teachers spdl --seeds 0 1 2 --steps 5000000 &
+    nice -n 10 python benchmarks/stump_tracks.py --teachers goal_gan --seeds 0 1 2 --steps 5000000 &
+    nice -n 10 python benchmarks/stump_tracks.py --teachers setter_solver --seeds 0 1 2 --steps 5000000 &
     # then the table over all finished runs
     python benchmarks/stump_tracks.py --summarize --output benchmarks/results/stump_tracks.md
 """
@@ -49,21 +53,30 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from autocurriculum.students.sb3 import PPO_BIPEDAL_WALKER, PPOStudent, stump_tracks_test_set  # noqa: E402
-from autocurriculum.teachers import ALPGMM, Random, Teacher  # noqa: E402
+from autocurriculum.teachers import ALPGMM, SPDL, GoalGAN, Random, SetterSolver, Teacher  # noqa: E402
 from autocurriculum.teachers.spaces import BoxSpace  # noqa: E402
 from benchmarks.runs import add_arguments, emit, finished_runs, run_all  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 RUNS_DIR = RESULTS / "stump_tracks_runs"
-TEACHERS = ("alp_gmm", "random")
+TEACHERS = ("alp_gmm", "random", "spdl", "goal_gan", "setter_solver")
+#: TeachMyAgent's "original" expert knowledge: the easy corner (no stumps, widest spacing).
+EASY = [0.0, 6.0]
 
 
 def make_teacher(name: str, space: BoxSpace, seed: int) -> Teacher:
-    """ALP-GMM with TeachMyAgent's preset and BipedalWalker return bounds, or Random."""
+    """A teacher with TeachMyAgent's preset: BipedalWalker return bounds (ALP-GMM), success above a
+    return of 230 (GoalGAN, Setter-Solver), the easy initial distribution (SPDL, GoalGAN), or Random."""
     if name == "alp_gmm":
         return ALPGMM.from_preset("teachmyagent", space, return_bounds=(-150.0, 350.0), seed=seed)
     if name == "random":
         return Random(space, seed=seed)
+    if name == "spdl":
+        return SPDL.from_preset("teachmyagent", space, initial_mean=EASY, seed=seed)
+    if name == "goal_gan":
+        return GoalGAN.from_preset("teachmyagent", space, success_threshold=230.0, initial_mean=EASY, seed=seed)
+    if name == "setter_solver":
+        return SetterSolver.from_preset("teachmyagent", space, success_threshold=230.0, seed=seed)
     raise ValueError(f"teacher: got {name!r}; allowed: {list(TEACHERS)}")
 
 

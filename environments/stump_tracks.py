@@ -64,7 +64,7 @@ from gymnasium.utils import EzPickle
 from autocurriculum.environments.task_env import TaskEnvMixin
 from autocurriculum.teachers.spaces import BoxSpace
 
-__all__ = ["BODIES", "StumpTracks", "WalkerBody", "stump_tracks_task_space"]
+__all__ = ["BODIES", "StumpTracks", "WalkerBody", "shuffle_task", "shuffled_intervals", "stump_tracks_task_space"]
 
 STUMP_HEIGHT_STD = 0.1  # std of N(stump_height, 0.1) (teachDeepRL, TeachMyAgent)
 MIN_STUMP_HEIGHT = 0.05  # floor of a drawn stump height, in terrain steps (TeachMyAgent)
@@ -141,22 +141,63 @@ BODIES: Mapping[str, WalkerBody] = MappingProxyType(
 )
 
 
-def stump_tracks_task_space(max_stump_height: float = DEFAULT_MAX_STUMP_HEIGHT) -> BoxSpace:
-    """The Stump Tracks task space ``[0, max_stump_height] x [0, 6]``.
+def stump_tracks_task_space(
+    max_stump_height: float = DEFAULT_MAX_STUMP_HEIGHT, min_stump_height: float = 0.0
+) -> BoxSpace:
+    """The Stump Tracks task space ``[min_stump_height, max_stump_height] x [0, 6]``.
 
     Parameters
     ----------
     max_stump_height:
         Upper bound of ``stump_height`` (default 3, as in teachDeepRL and TeachMyAgent). Larger
         values (4, 5, 9) add regions that no walker can learn.
+    min_stump_height:
+        Lower bound of ``stump_height`` (default 0). TeachMyAgent's "mostly trivial" task space uses
+        -3: stump heights are floored at 0.05, so every negative mean is a flat track.
     """
-    if isinstance(max_stump_height, bool) or not isinstance(max_stump_height, (int, float, np.floating)):
-        raise TypeError(f"max_stump_height: expected a positive number, got {max_stump_height!r}")
-    if not (math.isfinite(max_stump_height) and max_stump_height > 0):
+    for name, value in (("max_stump_height", max_stump_height), ("min_stump_height", min_stump_height)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)):
+            raise TypeError(f"{name}: expected a number, got {value!r}")
+        if not math.isfinite(value):
+            raise ValueError(f"{name}: expected a finite number, got {value!r}")
+    if not max_stump_height > 0:
         raise ValueError(f"max_stump_height: expected a finite number > 0, got {max_stump_height!r}")
+    if not min_stump_height < max_stump_height:
+        raise ValueError(
+            f"min_stump_height: got {min_stump_height!r}, which is not below max_stump_height={max_stump_height!r}"
+        )
     return BoxSpace(
-        [0.0, 0.0], [float(max_stump_height), MAX_OBSTACLE_SPACING], names=["stump_height", "obstacle_spacing"]
+        [float(min_stump_height), 0.0],
+        [float(max_stump_height), MAX_OBSTACLE_SPACING],
+        names=["stump_height", "obstacle_spacing"],
     )
+
+
+def shuffled_intervals(space: BoxSpace, cuttings: int, seed: int) -> np.ndarray:
+    """TeachMyAgent's rugged-difficulty map: per dimension, which interval each interval goes to.
+
+    Each dimension is cut into ``cuttings`` equal intervals and their order shuffled with a
+    generator seeded by ``seed`` (TeachMyAgent: 4 cuttings, seed 21); row ``i`` holds the
+    permutation of dimension ``i``.
+    """
+    if isinstance(cuttings, bool) or not isinstance(cuttings, (int, np.integer)) or cuttings < 1:
+        raise ValueError(f"shuffle_cuttings: expected a positive integer, got {cuttings!r}")
+    rng = np.random.default_rng(seed)
+    return np.stack([rng.permutation(int(cuttings)) for _ in range(space.dim)])
+
+
+def shuffle_task(space: BoxSpace, perms: np.ndarray, task: np.ndarray) -> np.ndarray:
+    """Move each coordinate of ``task`` from its interval to the interval ``perms`` sends it to.
+
+    Within an interval the position is kept (linear map), so the map is a bijection of the box that
+    is continuous inside each cell and scrambles the difficulty landscape across cells.
+    """
+    n = perms.shape[1]
+    unit = space.to_unit(task)
+    cell = np.minimum((unit * n).astype(int), n - 1)
+    offset = unit * n - cell
+    moved = (perms[np.arange(space.dim), cell] + offset) / n
+    return space.from_unit(moved)
 
 
 class _LidarRay(Box2D.b2.rayCastCallback):
@@ -231,6 +272,15 @@ class StumpTracks(TaskEnvMixin, BipedalWalker):
         Upper bound of ``stump_height`` (default 3; 4, 5 or 9 add unlearnable tasks).
     task_in_obs:
         Append the task, mapped onto ``[0, 1]^2``, to the observation (default ``False``).
+    min_stump_height:
+        Lower bound of ``stump_height`` (default 0; TeachMyAgent's "mostly trivial" space: -3,
+        every negative mean being a flat track).
+    shuffle_cuttings, shuffle_seed:
+        TeachMyAgent's rugged difficulty: cut each dimension into ``shuffle_cuttings`` intervals
+        (TeachMyAgent: 4) and shuffle them with seed ``shuffle_seed`` (21) before building the
+        terrain (:func:`shuffle_task`), so that neighbouring tasks need not be of similar
+        difficulty. Tasks, ``info["task"]`` and the test set stay in the teacher's coordinates.
+        Default ``None``: no shuffling.
 
     Examples
     --------
@@ -250,6 +300,9 @@ class StumpTracks(TaskEnvMixin, BipedalWalker):
         body: str | WalkerBody = "default",
         max_stump_height: float = DEFAULT_MAX_STUMP_HEIGHT,
         task_in_obs: bool = False,
+        min_stump_height: float = 0.0,
+        shuffle_cuttings: int | None = None,
+        shuffle_seed: int = 21,
     ) -> None:
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode: got {render_mode!r}; allowed: None, 'human', 'rgb_array'")
@@ -263,10 +316,17 @@ class StumpTracks(TaskEnvMixin, BipedalWalker):
             raise TypeError(f"body: expected a body name {sorted(BODIES)} or a WalkerBody, got {body!r}")
         if not isinstance(task_in_obs, bool):
             raise TypeError(f"task_in_obs: expected a bool, got {task_in_obs!r}")
-        self.task_space = stump_tracks_task_space(max_stump_height)
+        self.task_space = stump_tracks_task_space(max_stump_height, min_stump_height)
+        if isinstance(shuffle_seed, bool) or not isinstance(shuffle_seed, (int, np.integer)):
+            raise TypeError(f"shuffle_seed: expected an integer, got {shuffle_seed!r}")
+        self._shuffle = (
+            None if shuffle_cuttings is None else shuffled_intervals(self.task_space, shuffle_cuttings, shuffle_seed)
+        )
 
         super().__init__(render_mode=render_mode, hardcore=False)
-        EzPickle.__init__(self, render_mode, body, max_stump_height, task_in_obs)
+        EzPickle.__init__(
+            self, render_mode, body, max_stump_height, task_in_obs, min_stump_height, shuffle_cuttings, shuffle_seed
+        )
         self.body = walker
         self.max_stump_height = float(max_stump_height)
         self.task_in_obs = task_in_obs
@@ -365,7 +425,8 @@ class StumpTracks(TaskEnvMixin, BipedalWalker):
             raise ValueError("hardcore: Stump Tracks has no hardcore mode; choose harder tasks instead")
         if self._task is None:
             raise RuntimeError("StumpTracks._generate_terrain: no task set; reset() sets one before building")
-        mean_height, spacing = float(self._task[0]), max(MIN_OBSTACLE_SPACING, float(self._task[1]))
+        task = self._task if self._shuffle is None else shuffle_task(self.task_space, self._shuffle, self._task)
+        mean_height, spacing = float(task[0]), max(MIN_OBSTACLE_SPACING, float(task[1]))
         y = TERRAIN_HEIGHT
         start = TERRAIN_STARTPAD * TERRAIN_STEP
         end = TERRAIN_LENGTH * TERRAIN_STEP

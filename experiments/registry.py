@@ -501,6 +501,7 @@ def _sb3_params(
     discount_every: int | None = None,
     discount_tasks: list[Any] | None = None,
     imitation: dict[str, Any] | None = None,
+    reset_every: int | None = None,
 ) -> None:
     """See autocurriculum.students.sb3.SB3Student (environment, test set, seed and budget come from the file).
 

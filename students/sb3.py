@@ -159,6 +159,9 @@ class EpisodeScore:
         this episode included, in the learner's reward units.
     training_return:
         The episode's undiscounted return in the learner's (possibly normalised) reward units.
+    initial_value:
+        The critic's value at the episode's first observation, in the same units (SPDL's ``V(c)``;
+        reported to teachers as ``extras["initial_value"]``).
     """
 
     lesson: Lesson
@@ -168,6 +171,7 @@ class EpisodeScore:
     l1_value_loss: float
     max_mc: float
     training_return: float
+    initial_value: float = 0.0
 
     def score(self, name: str) -> float:
         """The score called ``name`` (one of :data:`SCORE_FUNCTIONS`)."""
@@ -239,6 +243,7 @@ class RegretScorer:
                     )
                 if acc is None:
                     acc = {"lesson": lesson, "pos": 0.0, "abs": 0.0, "value": 0.0, "reward": 0.0, "T": 0}
+                    acc["first_value"] = float(values[s, i])
                 a = advantages[s:e, i]
                 acc["pos"] += float(np.maximum(a, 0.0).sum())
                 acc["abs"] += float(np.abs(a).sum())
@@ -265,6 +270,7 @@ class RegretScorer:
             l1_value_loss=acc["abs"] / t,
             max_mc=r_max - acc["value"] / t,
             training_return=acc["reward"],
+            initial_value=acc["first_value"],
         )
 
     def drop_open(self) -> int:
@@ -481,6 +487,11 @@ class SB3Student(Student):
         optimal-transport rewards against its demonstrations written into the replay buffer when
         each episode ends (:class:`~autocurriculum.students.imitation.OTReplayBuffer`; off-policy students,
         without ``VecNormalize``). The teacher still receives the environment's returns.
+    reset_every:
+        A forgetting student (TeachMyAgent's challenge): every this many steps (at the end of the
+        rollout that crosses each multiple) the policy and value networks and their optimiser are
+        built afresh, as at set-up; environments, normalisation statistics, the teacher and the
+        step count carry on. PPO only. Default ``None``: never.
     seed:
         Seeds SB3 (which seeds torch and the environments) and the evaluation.
     """
@@ -514,6 +525,7 @@ class SB3Student(Student):
         discount_every: int | None = None,
         discount_tasks: Sequence[Any] | np.ndarray | None = None,
         imitation: OTRewarder | None = None,
+        reset_every: int | None = None,
         seed: int | None = 0,
     ) -> None:
         self.env = env
@@ -536,6 +548,7 @@ class SB3Student(Student):
         self.discount_every = discount_every
         self.discount_tasks = discount_tasks
         self.imitation = imitation
+        self.reset_every = reset_every
         self.seed = seed
 
     # ------------------------------------------------------------------ validation and set-up
@@ -554,10 +567,15 @@ class SB3Student(Student):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
                 raise ValueError(f"{name}: expected a positive integer, got {v!r}")
-        for name in ("total_timesteps", "eval_every", "discount_every"):
+        for name in ("total_timesteps", "eval_every", "discount_every", "reset_every"):
             v = getattr(self, name)
             if v is not None and (isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1):
                 raise ValueError(f"{name}: expected a positive integer or None, got {v!r}")
+        if self.reset_every is not None and not self.supports_scores:
+            raise ValueError(
+                f"reset_every: {type(self).__name__} cannot be reset (its replay buffer and entropy tuning would "
+                "outlive the networks); forgetting students are PPOStudent"
+            )
         if self.vec_env not in (None, "subproc", "dummy", "ray"):
             raise ValueError(f"vec_env: got {self.vec_env!r}; allowed: 'subproc', 'dummy', 'ray' or None (automatic)")
         if not isinstance(self.mastery_threshold, (int, float)) or not math.isfinite(self.mastery_threshold):
@@ -587,11 +605,18 @@ class SB3Student(Student):
         return self.task_space_
 
     def teacher_defaults(self, accepted: Collection[str]) -> dict[str, Any]:
-        """``return_bounds`` for teachers that normalise returns: ``(-150, 350)`` on Stump Tracks."""
+        """``return_bounds`` for teachers that normalise returns: ``(-150, 350)`` on Stump Tracks;
+        ``success_threshold`` for teachers that need a success (GoalGAN, Setter-Solver): the mastery
+        threshold (230) on Stump Tracks."""
+        out: dict[str, Any] = {}
         bounds = self.return_bounds
         if bounds is None and self.env == STUMP_TRACKS_ID:
             bounds = (-150.0, 350.0)
-        return {"return_bounds": bounds} if bounds is not None and "return_bounds" in accepted else {}
+        if bounds is not None and "return_bounds" in accepted:
+            out["return_bounds"] = bounds
+        if self.env == STUMP_TRACKS_ID and "success_threshold" in accepted:
+            out["success_threshold"] = float(self.mastery_threshold)
+        return out
 
     def _algo_kwargs(self) -> dict[str, Any]:
         kwargs = copy.deepcopy(self.default_algo_kwargs)
@@ -623,7 +648,9 @@ class SB3Student(Student):
             )
         self._check_discount_teacher()
         self.teacher = teacher
-        self.scores_needed_ = needs_score
+        # Teachers that read the critic's value of an episode's first observation (SPDL) get it through
+        # the rollout-end report, as regret scores; without a critic they fall back to returns.
+        self.scores_needed_ = needs_score or (getattr(teacher, "uses_initial_value", False) and self.supports_scores)
         self.test_tasks_ = self._test_tasks()
         kwargs = self._algo_kwargs()
         gamma = float(kwargs.get("gamma", 0.99))
@@ -642,13 +669,13 @@ class SB3Student(Student):
             base = SubprocVecEnv([functools.partial(_make_worker_env, factory)] * self.n_envs)
         else:
             base = DummyVecEnv([factory] * self.n_envs)
-        self.task_env_ = TaskVecEnv(base, teacher, update_teacher=not needs_score)
+        self.task_env_ = TaskVecEnv(base, teacher, update_teacher=not self.scores_needed_)
         venv: VecEnv = self.task_env_
         if self.normalize_:
             venv = VecNormalize(venv, norm_obs=True, norm_reward=True, gamma=gamma)
         self.venv_ = venv
         self.model_ = self.algo_class("MlpPolicy", venv, seed=self.seed, device="cpu", **kwargs)
-        self.scorer_ = RegretScorer(self.n_envs) if needs_score else None
+        self.scorer_ = RegretScorer(self.n_envs) if self.scores_needed_ else None
         self.callback_ = _StudentCallback(self)
         self.history: list[dict[str, Any]] = []
         self.records_: list[EpisodeRecord] = []
@@ -657,6 +684,8 @@ class SB3Student(Student):
         self.wall_seconds_ = 0.0
         self.eval_seconds_ = 0.0
         self.next_eval_ = self.eval_every
+        self.next_reset_ = self.reset_every
+        self.n_resets_ = 0
         self.learn_started_: float | None = None
         self.discount_history: list[dict[str, float]] = []
         self.discount_seconds_ = 0.0
@@ -812,18 +841,40 @@ class SB3Student(Student):
             callbacks.append(self.callback)
         self.learn_started_ = time.perf_counter()
         try:
-            self.model_.learn(
-                total_timesteps=int(amount),
-                reset_num_timesteps=False,
-                callback=CallbackList(callbacks),
-                progress_bar=False,
-            )
+            target = self.progress + int(amount)
+            while self.progress < target:
+                chunk = target - self.progress
+                if self.next_reset_ is not None:  # stop at the reset point (SB3 finishes the rollout)
+                    chunk = max(1, min(chunk, self.next_reset_ - self.progress))
+                self.model_.learn(
+                    total_timesteps=chunk,
+                    reset_num_timesteps=False,
+                    callback=CallbackList(callbacks),
+                    progress_bar=False,
+                )
+                if self.next_reset_ is not None and self.progress >= self.next_reset_:
+                    self.reset_learner()
         finally:
             self.task_env_.flush()  # the teacher learns of the episodes that ended on the last step
             self.wall_seconds_ += time.perf_counter() - self.learn_started_
             self.learn_started_ = None
         records, self.records_ = self.records_, []
         return records
+
+    def reset_learner(self) -> None:
+        """Forget everything learned: new policy and value networks and optimiser, as at set-up.
+
+        SB3's public policy constructor builds them (orthogonal initialisation, drawn from torch's
+        generator, which SB3 seeds at set-up). The next reset is due ``reset_every`` steps on.
+        """
+        model = self.model_
+        policy = model.policy_class(  # type: ignore[call-arg]
+            model.observation_space, model.action_space, model.lr_schedule, **model.policy_kwargs
+        )
+        model.policy = policy.to(model.device)
+        self.n_resets_ += 1
+        if self.reset_every is not None:
+            self.next_reset_ = (self.progress // self.reset_every + 1) * self.reset_every
 
     def _record(self, lesson: Lesson, feedback: Feedback) -> None:
         self.n_episodes_ += 1
@@ -862,7 +913,7 @@ class SB3Student(Student):
                 episode_return=outcome.episode_return,
                 length=outcome.length,
                 success=outcome.success,
-                extras={name: ep.score(name) for name in SCORE_FUNCTIONS},
+                extras={**{name: ep.score(name) for name in SCORE_FUNCTIONS}, "initial_value": ep.initial_value},
             )
             t0 = time.perf_counter()
             self.teacher.update(outcome.lesson, fb)
@@ -1002,6 +1053,8 @@ class SB3Student(Student):
             out["mean_return"] = history[-1]["mean_return"]
         if self.discount_teacher is not None and getattr(self, "discount_lesson_", None) is not None:
             out.update({f"discount/{k}": v for k, v in self.discount_teacher.metrics().items()})
+        if self.reset_every is not None:
+            out["resets"] = float(getattr(self, "n_resets_", 0))
         if self.imitation is not None:
             out["imitation/scale"] = self.imitation.scale
             out["imitation/episodes"] = float(self.imitation.n_episodes)
@@ -1041,6 +1094,8 @@ class SB3Student(Student):
             "eval_seconds": self.eval_seconds_,
             "teacher_seconds": self.teacher_seconds,
             "next_eval": self.next_eval_,
+            "next_reset": self.next_reset_,
+            "n_resets": self.n_resets_,
             "history": copy.deepcopy(self.history),
             "imitation": None if self.imitation is None else self.imitation.state_dict(),
             "discount": None
@@ -1089,6 +1144,8 @@ class SB3Student(Student):
         self.eval_seconds_ = float(state["eval_seconds"])
         self.task_env_._tracker.teacher_seconds = float(state["teacher_seconds"])
         self.next_eval_ = state["next_eval"]
+        self.next_reset_ = state.get("next_reset", self.reset_every)
+        self.n_resets_ = int(state.get("n_resets", 0))
         self.history = copy.deepcopy(state["history"])
         if self.imitation is not None:
             self.imitation.load_state_dict(state["imitation"])

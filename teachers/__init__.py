@@ -11,11 +11,13 @@ from autocurriculum.teachers.data_curricula import (
     FullData,
     PacingCurriculum,
 )
+from autocurriculum.teachers.goal_gan import GOAL_GAN_PRESETS, GoalGAN
 from autocurriculum.teachers.learning_progress import LearningProgress
 from autocurriculum.teachers.plr import PLR, PLR_PRESETS
 from autocurriculum.teachers.random_teacher import Random
 from autocurriculum.teachers.registry import TEACHERS, make_teacher, register_teacher
 from autocurriculum.teachers.riac import RIAC, RIAC_PRESETS
+from autocurriculum.teachers.setter_solver import SETTER_SOLVER_PRESETS, SetterSolver
 from autocurriculum.teachers.spaces import (
     BoxSpace,
     DiscreteSpace,
@@ -24,6 +26,7 @@ from autocurriculum.teachers.spaces import (
     TaskSpace,
     space_from_dict,
 )
+from autocurriculum.teachers.spdl import SPDL, SPDL_PRESETS
 
 register_teacher(Random)
 register_teacher(ALPGMM)
@@ -37,6 +40,9 @@ register_teacher(PacingCurriculum)
 register_teacher(FixedExponentialPacing)
 register_teacher(CyclicalCurriculum)
 register_teacher(ADS)
+register_teacher(SPDL)
+register_teacher(GoalGAN)
+register_teacher(SetterSolver)
 
 __all__ = [
     "ADR",
@@ -54,6 +60,8 @@ __all__ = [
     "Feedback",
     "FixedExponentialPacing",
     "FullData",
+    "GOAL_GAN_PRESETS",
+    "GoalGAN",
     "LearningProgress",
     "Lesson",
     "PLR",
@@ -63,6 +71,10 @@ __all__ = [
     "RIAC",
     "RIAC_PRESETS",
     "Random",
+    "SETTER_SOLVER_PRESETS",
+    "SPDL",
+    "SPDL_PRESETS",
+    "SetterSolver",
     "SubsetSpace",
     "TaskSpace",
     "Teacher",

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from autocurriculum.experiments.config import parse_config
-from autocurriculum.experiments.registry import student_factories
+from autocurriculum.experiments.registry import build_student, build_teacher, student_factories
 from autocurriculum.experiments.runner import run_experiment
 
 CONFIGS = sorted((Path(__file__).resolve().parents[2] / "experiments" / "configs").glob("*.yaml"))
@@ -32,11 +32,44 @@ def test_configs_are_shipped() -> None:
     }
 
 
+#: Files comparing many teachers (TeachMyAgent's challenges) run two of them each, a different pair per
+#: file so that every teacher runs in some file; all of a file's teachers are still built and set up.
+MAX_RUN_TEACHERS = 2
+MANY = [p for p in CONFIGS if len(yaml.safe_load(p.read_text())["teachers"]) > 3]
+
+
+def _teachers_to_run(path: Path, teachers: list) -> list:
+    if path not in MANY:
+        return teachers
+    start = MAX_RUN_TEACHERS * MANY.index(path)
+    return [teachers[(start + k) % len(teachers)] for k in range(MAX_RUN_TEACHERS)]
+
+
+def test_teachmyagent_challenge_files_run_all_eight_teachers_between_them() -> None:
+    names = {"random", "adr", "alp_gmm", "covar_gmm", "riac", "spdl", "goal_gan", "setter_solver"}
+    challenges = [p for p in MANY if p.stem.startswith("teachmyagent_") and p.stem != "teachmyagent_expert_knowledge"]
+    assert len(challenges) == 5
+    run = set()
+    for path in challenges:
+        teachers = yaml.safe_load(path.read_text())["teachers"]
+        assert {t["name"] for t in teachers} == names, path.stem
+        run |= {t["name"] for t in _teachers_to_run(path, teachers)}
+    assert run == names
+
+
 @pytest.mark.parametrize("path", CONFIGS, ids=[p.stem for p in CONFIGS])
 def test_shipped_config_runs_with_a_tiny_budget(path: Path, tmp_path: Path) -> None:
     data = yaml.safe_load(path.read_text())
     full = parse_config(data, source=str(path))
     assert len(full.seeds) >= 1 and full.budget > 0
+    if path in MANY:  # build and set up every teacher with the student's defaults, run two
+        student_obj = build_student(full.student, full.environment, full.evaluation, seed=0)
+        try:
+            for i, cfg in enumerate(full.teachers):
+                build_teacher(cfg, student_obj.task_space, 0, f"teachers[{i}]", student_obj.teacher_defaults)
+        finally:
+            student_obj.close()
+        data["teachers"] = _teachers_to_run(path, data["teachers"])
     student = data["student"]
     student.setdefault("params", {}).update(STUDENT_OVERRIDES.get(student["name"], {}))
     unit = student_factories()[student["name"]].unit
