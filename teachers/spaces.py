@@ -165,7 +165,7 @@ class BoxSpace(TaskSpace):
             task = self.from_mapping(task, name)
         try:
             arr = np.asarray(task, dtype=np.float64)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # OverflowError: an int beyond float64
             raise TypeError(f"{name}: expected a vector of {self.dim} numbers for {self!r}, got {task!r}") from None
         if arr.ndim == 0 and self.dim == 1:
             arr = arr.reshape(1)

@@ -380,7 +380,7 @@ class _GymnasiumGroundStumpTracks(StumpTracks):
 def test_default_body_reproduces_gymnasium_dynamics_and_reward(monkeypatch: pytest.MonkeyPatch) -> None:
     # Remove the random start push (the only random draw that moves the walker) in both.
     monkeypatch.setattr(gym_walker, "INITIAL_RANDOM", 0)
-    monkeypatch.setattr("autocurriculum.environments.stump_tracks.INITIAL_RANDOM", 0)
+    monkeypatch.setattr("autocurriculum.environments.walker_base.INITIAL_RANDOM", 0)
     reference = gym_walker.BipedalWalker()
     obs_ref, _ = reference.reset(seed=0)
     ours = _GymnasiumGroundStumpTracks()
