@@ -56,6 +56,8 @@ __all__ = ["BODIES", "NB_LIDAR", "WalkerBody", "WalkerEnv", "resolve_body"]
 NB_LIDAR = 10
 TORQUE_PENALTY = 0.00035  # gymnasium's reward: -0.00035 * torque * |a| per joint
 _HULL_TAG = -1  # Box2D userData of the hull; lower legs carry their index, other bodies None
+WATER_TAG, CREEPER_TAG = "water", "creeper"  # Box2D userData of Parkour's water and creepers
+_SURFACES = {WATER_TAG: -1, CREEPER_TAG: 1}
 # Fixture colours and categories: terrain is category 1 (the lidar and the body collide with it).
 TERRAIN_COLOR = ((255, 255, 255), (153, 153, 153))
 GRASS_COLOR = (76, 255, 76)
@@ -144,6 +146,7 @@ class _LidarRay(Box2D.b2.rayCastCallback):
     def __init__(self) -> None:
         super().__init__()
         self.fraction = 1.0
+        self.surface = 0  # what was hit: -1 water, 1 creeper, 0 anything else (Parkour's lidar)
         self.p1: tuple[float, float] = (0.0, 0.0)
         self.p2: tuple[float, float] = (0.0, 0.0)
 
@@ -153,6 +156,7 @@ class _LidarRay(Box2D.b2.rayCastCallback):
             return -1.0
         self.p2 = point
         self.fraction = fraction
+        self.surface = _SURFACES.get(fixture.body.userData, 0)
         return fraction
 
 
@@ -165,7 +169,12 @@ class _ContactCounter(contactListener):
         self.feet = [0] * n_feet
 
     def BeginContact(self, contact: Any) -> None:  # noqa: N802
-        """A hull contact ends the episode; a foot contact increments that foot's count."""
+        """A hull contact ends the episode; a foot contact increments that foot's count.
+
+        Contacts with sensors (water, creepers) are not contacts with the terrain.
+        """
+        if contact.fixtureA.sensor or contact.fixtureB.sensor:
+            return
         for body in (contact.fixtureA.body, contact.fixtureB.body):
             tag = body.userData
             if tag is None:
@@ -177,6 +186,8 @@ class _ContactCounter(contactListener):
 
     def EndContact(self, contact: Any) -> None:  # noqa: N802
         """A foot contact that ends decrements that foot's count."""
+        if contact.fixtureA.sensor or contact.fixtureB.sensor:
+            return
         for body in (contact.fixtureA.body, contact.fixtureB.body):
             tag = body.userData
             if tag is not None and tag != _HULL_TAG and self.feet[tag] > 0:
@@ -436,53 +447,15 @@ class WalkerEnv(TaskEnvMixin, BipedalWalker):
         Reward, termination and observation as gymnasium's ``BipedalWalker``; the torque cost
         uses the body's motor torque and torque penalty.
         """
-        if self.hull is None:
-            raise RuntimeError(f"{type(self).__name__}.step: call reset() before step()")
-        a = np.clip(np.asarray(action, dtype=np.float64), -1.0, 1.0)
-        if a.shape != self.action_space.shape:
-            raise ValueError(f"action: expected shape {self.action_space.shape}, got {a.shape}")
-        magnitude = np.abs(a)
-        speeds = (self._joint_speed * np.sign(a)).tolist()
-        torques = (self.body.motor_torque * magnitude).tolist()
-        for joint, speed, torque in zip(self.joints, speeds, torques, strict=True):
-            joint.motorSpeed = speed
-            joint.maxMotorTorque = torque
-
+        magnitude = self._apply_action(action)
         self.world.Step(1.0 / FPS, 6 * 30, 2 * 30)
-
         hull = self.hull
-        pos = hull.position
-        px, py = pos.x, pos.y
-        vel = hull.linearVelocity
-        world = self.world
-        for ray, (dx, dy) in zip(self.lidar, self._lidar_offsets, strict=True):
-            ray.fraction = 1.0
-            ray.p1 = (px, py)
-            ray.p2 = (px + dx, py + dy)
-            world.RayCast(ray, ray.p1, ray.p2)
-
-        angle = hull.angle
-        state = [angle, 2.0 * hull.angularVelocity / FPS, 0.3 * vel.x * (VIEWPORT_W / SCALE) / FPS]
-        state.append(0.3 * vel.y * (VIEWPORT_H / SCALE) / FPS)
-        joints = self.joints
-        feet = self._contacts.feet
-        for leg in range(len(feet)):
-            hip, knee = joints[2 * leg], joints[2 * leg + 1]
-            state += [
-                hip.angle,
-                hip.speed / SPEED_HIP,
-                knee.angle + 1.0,
-                knee.speed / SPEED_KNEE,
-                1.0 if feet[leg] else 0.0,
-            ]
+        px = hull.position.x
+        self._cast_lidar()
+        state = self._hull_state() + self._legs_state()
         state += [ray.fraction for ray in self.lidar]
         state += self._task_obs
-
-        self.scroll = px - VIEWPORT_W / SCALE / 5
-        shaping = 130 * px / SCALE - 5.0 * abs(angle)
-        reward = 0.0 if self.prev_shaping is None else shaping - self.prev_shaping
-        self.prev_shaping = shaping
-        reward -= self.body.torque_penalty * self.body.motor_torque * float(magnitude.sum())
+        reward = self._shaping_reward(magnitude)
 
         self.game_over = self._contacts.hull_contact
         terminated = False
@@ -495,6 +468,73 @@ class WalkerEnv(TaskEnvMixin, BipedalWalker):
         if self.render_mode == "human":
             self.render()
         return np.array(state, dtype=np.float32), reward, terminated, False, {}
+
+    # ------------------------------------------------------------------ pieces of a step
+
+    def _apply_action(self, action: np.ndarray) -> np.ndarray:
+        """Set every joint motor's speed and torque from ``action``; returns ``|action|`` (clipped)."""
+        if self.hull is None:
+            raise RuntimeError(f"{type(self).__name__}.step: call reset() before step()")
+        a = np.clip(np.asarray(action, dtype=np.float64), -1.0, 1.0)
+        if a.shape != self.action_space.shape:
+            raise ValueError(f"action: expected shape {self.action_space.shape}, got {a.shape}")
+        magnitude = np.abs(a)
+        speeds = (self._joint_speed * np.sign(a)).tolist()
+        torques = (self.body.motor_torque * magnitude).tolist()
+        for joint, speed, torque in zip(self.joints, speeds, torques, strict=True):
+            joint.motorSpeed = speed
+            joint.maxMotorTorque = torque
+        return magnitude
+
+    def _cast_lidar(self) -> None:
+        """Cast every lidar ray from the hull's centre."""
+        pos = self.hull.position
+        px, py = pos.x, pos.y
+        world = self.world
+        for ray, (dx, dy) in zip(self.lidar, self._lidar_offsets, strict=True):
+            ray.fraction = 1.0
+            ray.surface = 0
+            ray.p1 = (px, py)
+            ray.p2 = (px + dx, py + dy)
+            world.RayCast(ray, ray.p1, ray.p2)
+
+    def _hull_state(self) -> list[float]:
+        """Hull angle, angular velocity and velocity, scaled as gymnasium's."""
+        hull = self.hull
+        vel = hull.linearVelocity
+        return [
+            hull.angle,
+            2.0 * hull.angularVelocity / FPS,
+            0.3 * vel.x * (VIEWPORT_W / SCALE) / FPS,
+            0.3 * vel.y * (VIEWPORT_H / SCALE) / FPS,
+        ]
+
+    def _legs_state(self) -> list[float]:
+        """Per leg: hip angle and speed, knee angle + 1 and speed, foot contact (gymnasium's scaling)."""
+        state: list[float] = []
+        joints = self.joints
+        feet = self._contacts.feet
+        for leg in range(len(feet)):
+            hip, knee = joints[2 * leg], joints[2 * leg + 1]
+            state += [
+                hip.angle,
+                hip.speed / SPEED_HIP,
+                knee.angle + 1.0,
+                knee.speed / SPEED_KNEE,
+                1.0 if feet[leg] else 0.0,
+            ]
+        return state
+
+    def _shaping_reward(self, magnitude: np.ndarray, head_angle_penalty: bool = True) -> float:
+        """Forward progress ``130 x / 30``, minus ``5 |hull angle|``, minus the torque cost."""
+        px = self.hull.position.x
+        self.scroll = px - VIEWPORT_W / SCALE / 5
+        shaping = 130 * px / SCALE
+        if head_angle_penalty:
+            shaping -= 5.0 * abs(self.hull.angle)
+        reward = 0.0 if self.prev_shaping is None else shaping - self.prev_shaping
+        self.prev_shaping = shaping
+        return reward - self.body.torque_penalty * self.body.motor_torque * float(magnitude.sum())
 
     def close(self) -> None:
         """Release the Box2D bodies and the pygame window."""

@@ -88,6 +88,7 @@ __all__ = [
 
 STUMP_TRACKS_ID = "autocurriculum/StumpTracks-v0"
 ACCEL_WALKER_ID = "autocurriculum/AccelWalker-v0"
+PARKOUR_ID = "autocurriculum/Parkour-v0"
 
 #: rl-baselines3-zoo's tuned PPO for BipedalWalker-v3 (with ``VecNormalize``); ``n_steps`` is
 #: per environment copy. The zoo uses 32 envs; see ``benchmarks/stump_tracks.py`` for 2 cores.
@@ -442,7 +443,8 @@ class SB3Student(Student):
         ``mastery_threshold``) and ``return_<name>`` (their mean return). Default:
         :func:`stump_tracks_test_set` for Stump Tracks, the six test terrains of
         :func:`~autocurriculum.environments.accel_walker.accel_walker_test_set` for the ACCEL
-        walker, none otherwise.
+        walker, the 100 tasks of :func:`~autocurriculum.environments.parkour.parkour_test_set` for
+        Parkour, none otherwise.
     test_episodes:
         Episodes played on each test task at every evaluation (default 1; dcd plays 10 per ACCEL
         test terrain). A task is mastered when its mean return exceeds ``mastery_threshold``.
@@ -593,10 +595,13 @@ class SB3Student(Student):
         return self.task_space_
 
     def teacher_defaults(self, accepted: Collection[str]) -> dict[str, Any]:
-        """``return_bounds`` for teachers that normalise returns: ``(-150, 350)`` on Stump Tracks."""
+        """``return_bounds`` for teachers that normalise returns: ``(-150, 350)`` on Stump Tracks and
+        ``(-150, 360)`` on Parkour (TeachMyAgent's)."""
         bounds = self.return_bounds
         if bounds is None and self.env == STUMP_TRACKS_ID:
             bounds = (-150.0, 350.0)
+        if bounds is None and self.env == PARKOUR_ID:
+            bounds = (-150.0, 360.0)
         return {"return_bounds": bounds} if bounds is not None and "return_bounds" in accepted else {}
 
     def _algo_kwargs(self) -> dict[str, Any]:
@@ -764,6 +769,10 @@ class SB3Student(Student):
                 from autocurriculum.environments.accel_walker import accel_walker_test_set
 
                 tasks = accel_walker_test_set()
+            elif self.env == PARKOUR_ID:
+                from autocurriculum.environments.parkour import parkour_test_set
+
+                return parkour_test_set()
             else:
                 return stump_tracks_test_set() if self.env == STUMP_TRACKS_ID else None
         if len(tasks) == 0:
