@@ -55,6 +55,7 @@ from gymnasium import spaces
 from gymnasium.envs.box2d.bipedal_walker import FPS, TERRAIN_HEIGHT, TERRAIN_LENGTH, TERRAIN_STARTPAD, TERRAIN_STEP
 from gymnasium.utils import EzPickle
 
+from autocurriculum.environments.bodies import ArticulatedBody
 from autocurriculum.environments.parkour_cppn import CPPN, load_data
 from autocurriculum.environments.walker_base import (
     CREEPER_TAG,
@@ -62,7 +63,7 @@ from autocurriculum.environments.walker_base import (
     GROUND_FILL,
     NB_LIDAR,
     WATER_TAG,
-    WalkerBody,
+    Body,
     WalkerEnv,
 )
 from autocurriculum.teachers.spaces import BoxSpace
@@ -80,6 +81,7 @@ MIN_CREEPER_SPACING = 0.01
 WATER_DENSITY = 1.0
 DRAG_MOD, LIFT_MOD, MAX_DRAG, MAX_LIFT = 0.25, 0.25, 2000.0, 500.0
 STEPS_SURVIVABLE_UNDER_WATER = 600
+GRIP_RANGE = 0.1  # metres: a gripper grasps the ceiling or a creeper within this distance of its tip
 GRAVITY = 10.0  # gymnasium's BipedalWalker world: gravity (0, -10)
 CEILING_COLOR, ROCK_FILL = (0, 64, 64), (128, 128, 128)
 WATER_COLOR, CREEPER_COLOR = (119, 172, 229), (111, 129, 96)
@@ -140,15 +142,17 @@ def polygon_centroid(points: list[tuple[float, float]]) -> tuple[float, float, f
 
 
 class Parkour(WalkerEnv):
-    """TeachMyAgent's Parkour (Romac et al., ICML 2021) with a walker; see the module docstring.
+    """TeachMyAgent's Parkour (Romac et al., ICML 2021); see the module docstring.
 
     Parameters
     ----------
     render_mode:
         ``None``, ``"rgb_array"`` or ``"human"``.
     body:
-        A walker of :data:`~autocurriculum.environments.walker_base.BODIES` (default
-        ``"default"``) or a :class:`~autocurriculum.environments.walker_base.WalkerBody`.
+        Any body of :data:`~autocurriculum.environments.walker_base.BODIES` (default
+        ``"default"``): walkers, the swimmer ``fish`` (starts in the water's middle, dies after
+        600 consecutive steps out of water), the ``climber`` (starts hanging from the ceiling by
+        both grippers, then grasps while its grasp actions are above 0).
     creepers_width:
         Width of the creepers in metres (default 0.25, TeachMyAgent's; floored at 0.2).
     task_in_obs:
@@ -164,10 +168,12 @@ class Parkour(WalkerEnv):
         One row ``(x0, x1, y_bottom, y_top)`` per creeper.
     """
 
+    body_kinds = ("walker", "swimmer", "climber")
+
     def __init__(
         self,
         render_mode: str | None = None,
-        body: str | WalkerBody = "default",
+        body: str | Body = "default",
         creepers_width: float = 0.25,
         task_in_obs: bool = False,
     ) -> None:
@@ -186,13 +192,16 @@ class Parkour(WalkerEnv):
         self.water_y = -math.inf
         self.creepers = np.empty((0, 4))
         self.steps_under_water = 0
+        self.steps_out_of_water = 0
         self.dead = False
+        self._grip_bodies: list[Any] = []
+        self._holds: list[Any] = [None] * self.body.n_grippers
 
     def _parkour_observation_space(self) -> spaces.Box:
         """The shared walker's bounds with under-water and dead flags after the hull's four
         entries and the lidar surfaces (``[-1, 1]``) after the lidar distances."""
         base = self.observation_space
-        end = 4 + 5 * self.body.n_legs + NB_LIDAR  # hull, legs, lidar; then the task (if any)
+        end = base.shape[0] - (self.task_space.dim if self.task_in_obs else 0)  # hull, motors, lidar | task
 
         def widen(v: np.ndarray, flag: float, surface: float) -> np.ndarray:
             return np.concatenate([v[:4], [flag, flag], v[4:end], [surface] * NB_LIDAR, v[end:]]).astype(np.float32)
@@ -234,6 +243,7 @@ class Parkour(WalkerEnv):
         ceiling_body.color1 = ceiling_body.color2 = CEILING_COLOR
         self.terrain = [ground_body, ceiling_body]
         self._generate_creepers(float(task[4]), max(MIN_CREEPER_SPACING, float(task[5])))
+        self._grip_bodies = [ceiling_body, self.terrain[-1]]  # the ceiling and the creepers
 
         level = float(task[3])
         self.water_y = -math.inf
@@ -267,6 +277,74 @@ class Parkour(WalkerEnv):
         body.color1 = body.color2 = CREEPER_COLOR
         self.terrain.append(body)
         self.creepers = np.array(rows, dtype=np.float64).reshape(-1, 4)
+
+    # ------------------------------------------------------------------ bodies
+
+    def _generate_walker(self) -> None:
+        """Walkers stand on the pad; the fish starts in the water; the climber hangs from the ceiling."""
+        b = self.body
+        self._holds = [None] * b.n_grippers
+        if not isinstance(b, ArticulatedBody) or b.kind == "walker":
+            super()._generate_walker()
+            return
+        x = TERRAIN_STEP * TERRAIN_STARTPAD / 2
+        if b.kind == "swimmer":
+            y = TERRAIN_HEIGHT + b.height / 30.0
+            if self.water_y > y:
+                y = 0.5 * (TERRAIN_HEIGHT + min(self.water_y, TERRAIN_HEIGHT + CEILING_OFFSET))
+            self._generate_articulated(x, y)
+            return
+        tip = max(
+            b.parts[g].position[1] + math.sin(b.parts[g].angle) * p[0] + math.cos(b.parts[g].angle) * p[1]
+            for g, p in zip(b.grippers, b.grip_points, strict=True)
+        )  # the highest gripper tip's height in the body frame (pixels)
+        # the grippers' tips just under the ceiling, holding it
+        self._generate_articulated(x, TERRAIN_HEIGHT + CEILING_OFFSET - tip / 30.0 - GRIP_RANGE / 2)
+        for k in range(b.n_grippers):
+            self._grab(k, self._grip_bodies[0])
+
+    def _grip_tip(self, k: int) -> tuple[float, float]:
+        part = self.legs[self.body.grippers[k] - 1]  # legs hold every part but the head
+        return tuple(part.GetWorldPoint([v / 30.0 for v in self.body.grip_points[k]]))  # type: ignore[return-value]
+
+    def _grab(self, k: int, terrain: Any) -> None:
+        from Box2D.b2 import revoluteJointDef
+
+        part = self.legs[self.body.grippers[k] - 1]
+        tip = self._grip_tip(k)
+        jd = revoluteJointDef(bodyA=part, bodyB=terrain, localAnchorA=part.GetLocalPoint(tip), localAnchorB=terrain.GetLocalPoint(tip))
+        self._holds[k] = self.world.CreateJoint(jd)
+
+    def _graspable(self, tip: tuple[float, float]) -> Any:
+        """The ceiling or creeper body within :data:`GRIP_RANGE` of a gripper's tip, or ``None``."""
+        x, y = tip
+        xs = self.terrain_x
+        if xs[0] <= x <= xs[-1] and 0.0 <= float(np.interp(x, xs, self.terrain_ceiling_y)) - y <= GRIP_RANGE:
+            return self._grip_bodies[0]
+        c = self.creepers
+        near = (c[:, 0] - GRIP_RANGE <= x) & (x <= c[:, 1] + GRIP_RANGE) & (c[:, 2] - GRIP_RANGE <= y) & (y <= c[:, 3])
+        return self._grip_bodies[1] if near.any() else None
+
+    def _climb(self, before_step: bool) -> None:
+        """Let go of what the grippers whose action is at most 0 hold (before the physics step);
+        grasp the ceiling or a creeper within reach of a gripper whose action is above 0 and
+        that holds nothing (after it). TeachMyAgent detects the reach with a sensor at each hand;
+        we measure the tip's distance to the ceiling profile and the creepers' rectangles."""
+        for k in range(self.body.n_grippers):
+            wants = bool(self._grasp[k] > 0)
+            hold = self._holds[k]
+            if before_step:
+                if hold is not None and not wants:
+                    self.world.DestroyJoint(hold)
+                    self._holds[k] = None
+                continue
+            if wants and hold is None:
+                target = self._graspable(self._grip_tip(k))
+                if target is not None:
+                    self._grab(k, target)
+
+    def _gripper_state(self) -> list[float]:
+        return [0.0 if h is None else 1.0 for h in self._holds]
 
     # ------------------------------------------------------------------ water
 
@@ -321,22 +399,29 @@ class Parkour(WalkerEnv):
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         """Start an episode on the task's terrain (see ``WalkerEnv.reset``)."""
-        self.steps_under_water = 0
+        self.steps_under_water = self.steps_out_of_water = 0
         self.dead = False
         obs, info = super().reset(seed=seed, options=options)
-        self.steps_under_water = 0
+        self.steps_under_water = self.steps_out_of_water = 0
         return obs, info
 
     def step(self, action: np.ndarray) -> tuple[np.ndarray, SupportsFloat, bool, bool, dict[str, Any]]:
         """One 1/50 s step: motors, physics, water forces, observation and reward."""
+        if self.dead:  # the action is still checked, then ignored
+            self._apply_action(action)
         magnitude = self._apply_action(np.zeros(self.action_space.shape) if self.dead else action)
+        self._climb(before_step=True)
+        self._apply_water_forces()  # from the current state, applied during this step
         self.world.Step(1.0 / FPS, 6 * 30, 2 * 30)
-        self._apply_water_forces()
+        self._climb(before_step=False)
         self._cast_lidar()
         hull = self.hull
         under_water = hull.position.y <= self.water_y
         self.steps_under_water = self.steps_under_water + 1 if under_water else 0
-        self.dead = self.dead or self.steps_under_water > STEPS_SURVIVABLE_UNDER_WATER
+        self.steps_out_of_water = 0 if under_water else self.steps_out_of_water + 1
+        # TeachMyAgent: swimmers die out of water, the others under water, after 600 steps
+        stuck = self.steps_out_of_water if self.body.kind == "swimmer" else self.steps_under_water
+        self.dead = self.dead or stuck > STEPS_SURVIVABLE_UNDER_WATER
         state = self._hull_state() + [1.0 if under_water else 0.0, 1.0 if self.dead else 0.0]
         state += self._legs_state()
         state += [ray.fraction for ray in self.lidar]

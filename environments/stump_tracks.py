@@ -32,12 +32,15 @@ Differences from the references, on purpose:
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from types import MappingProxyType
 
 import numpy as np
 from gymnasium.envs.box2d.bipedal_walker import TERRAIN_HEIGHT, TERRAIN_LENGTH, TERRAIN_STARTPAD, TERRAIN_STEP
 from gymnasium.utils import EzPickle
 
-from autocurriculum.environments.walker_base import BODIES, WalkerBody, WalkerEnv
+from autocurriculum.environments.walker_base import BODIES as _ALL_BODIES
+from autocurriculum.environments.walker_base import Body, WalkerBody, WalkerEnv
 from autocurriculum.teachers.spaces import BoxSpace
 
 __all__ = ["BODIES", "StumpTracks", "WalkerBody", "stump_tracks_task_space"]
@@ -47,6 +50,9 @@ MIN_STUMP_HEIGHT = 0.05  # floor of a drawn stump height, in terrain steps (Teac
 MIN_OBSTACLE_SPACING = 0.01  # floor of the gap between stumps, in metres (TeachMyAgent)
 MAX_OBSTACLE_SPACING = 6.0
 DEFAULT_MAX_STUMP_HEIGHT = 3.0
+
+#: The bodies Stump Tracks takes: the walkers (TeachMyAgent gives swimmers and climbers Parkour only).
+BODIES: Mapping[str, Body] = MappingProxyType({n: b for n, b in _ALL_BODIES.items() if b.kind == "walker"})
 
 
 def stump_tracks_task_space(max_stump_height: float = DEFAULT_MAX_STUMP_HEIGHT) -> BoxSpace:
@@ -89,7 +95,8 @@ class StumpTracks(WalkerEnv):
     body:
         A name of :data:`BODIES` (``"default"``: gymnasium's walker, leg height 34;
         ``"short"``: leg height 17; ``"quadruped"``: two leg pairs of height 51, torque 300,
-        8 actions) or a :class:`WalkerBody`. Default ``"default"``.
+        8 actions; ``"spider"``, ``"millipede"``, ``"wheel"``: TeachMyAgent's other walkers, see
+        :mod:`~autocurriculum.environments.bodies`) or a body object. Default ``"default"``.
     max_stump_height:
         Upper bound of ``stump_height`` (default 3; 4, 5 or 9 add unlearnable tasks).
     task_in_obs:
@@ -108,7 +115,7 @@ class StumpTracks(WalkerEnv):
     def __init__(
         self,
         render_mode: str | None = None,
-        body: str | WalkerBody = "default",
+        body: str | Body = "default",
         max_stump_height: float = DEFAULT_MAX_STUMP_HEIGHT,
         task_in_obs: bool = False,
     ) -> None:

@@ -23,7 +23,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, SupportsFloat
+from typing import Any, ClassVar, SupportsFloat
 
 import Box2D
 import gymnasium as gym
@@ -48,16 +48,18 @@ from gymnasium.envs.box2d.bipedal_walker import (
     BipedalWalker,
 )
 
+from autocurriculum.environments.bodies import ARTICULATED_BODIES, ArticulatedBody, build_articulated
 from autocurriculum.environments.task_env import TaskEnvMixin
 from autocurriculum.teachers.spaces import BoxSpace
 
-__all__ = ["BODIES", "NB_LIDAR", "WalkerBody", "WalkerEnv", "resolve_body"]
+__all__ = ["BODIES", "NB_LIDAR", "WALKER_BODIES", "Body", "WalkerBody", "WalkerEnv", "resolve_body"]
 
 NB_LIDAR = 10
 TORQUE_PENALTY = 0.00035  # gymnasium's reward: -0.00035 * torque * |a| per joint
 _HULL_TAG = -1  # Box2D userData of the hull; lower legs carry their index, other bodies None
 WATER_TAG, CREEPER_TAG = "water", "creeper"  # Box2D userData of Parkour's water and creepers
 _SURFACES = {WATER_TAG: -1, CREEPER_TAG: 1}
+LIDAR_FANS = {"down": (1.5, 0.0), "up": (2.3, 1.5), "full": (math.pi, 0.0)}  # (fan, offset), TeachMyAgent
 # Fixture colours and categories: terrain is category 1 (the lidar and the body collide with it).
 TERRAIN_COLOR = ((255, 255, 255), (153, 153, 153))
 GRASS_COLOR = (76, 255, 76)
@@ -105,10 +107,37 @@ class WalkerBody:
         """Number of motors, hence the size of the action (a hip and a knee per leg)."""
         return 2 * self.n_legs
 
+    # The interface shared with ArticulatedBody.
+    kind: ClassVar[str] = "walker"
+    n_grippers: ClassVar[int] = 0
+    head_angle_penalty: ClassVar[bool] = True
+    lidar: ClassVar[str] = "down"
+
+    @property
+    def n_motors(self) -> int:
+        return self.n_joints
+
+    @property
+    def n_actions(self) -> int:
+        return self.n_joints
+
+    @property
+    def feet(self) -> tuple[int, ...]:
+        return tuple(range(self.n_legs))
+
+    @property
+    def motor_obs(self) -> tuple[tuple[float, float, int], ...]:
+        """Per motor ``(speed, angle correction, foot or -1)``: hip then knee of each leg."""
+        out: list[tuple[float, float, int]] = []
+        for leg in range(self.n_legs):
+            out += [(float(SPEED_HIP), 0.0, -1), (float(SPEED_KNEE), 1.0, leg)]
+        return tuple(out)
+
 
 _CLASSIC_HULL = ((-30.0, 9.0), (6.0, 9.0), (34.0, 1.0), (34.0, -8.0), (-30.0, -8.0))
 
-BODIES: Mapping[str, WalkerBody] = MappingProxyType(
+#: The leg-pair walkers of teachDeepRL: gymnasium's walker, the short one, the quadruped.
+WALKER_BODIES: Mapping[str, WalkerBody] = MappingProxyType(
     {
         # gymnasium's BipedalWalker: leg height 34, torque 80.
         "default": WalkerBody("default", _CLASSIC_HULL, 8.0, 34.0, (0.0,), 80.0),
@@ -129,15 +158,33 @@ BODIES: Mapping[str, WalkerBody] = MappingProxyType(
 )
 
 
-def resolve_body(body: str | WalkerBody) -> WalkerBody:
-    """The :class:`WalkerBody` named by ``body`` (a key of :data:`BODIES`) or ``body`` itself."""
+Body = WalkerBody | ArticulatedBody
+
+#: Every body by name: the leg-pair walkers, then spider, millipede, wheel, fish and climber
+#: (:mod:`~autocurriculum.environments.bodies`).
+BODIES: Mapping[str, Body] = MappingProxyType({**WALKER_BODIES, **ARTICULATED_BODIES})
+
+
+def resolve_body(body: str | Body, kinds: tuple[str, ...] = ("walker",), env: str = "this environment") -> Body:
+    """The body named by ``body`` (a key of :data:`BODIES`) or ``body`` itself, if its kind is allowed.
+
+    Raises ``ValueError`` naming the body, its kind and the bodies ``env`` takes.
+    """
+    allowed = sorted(n for n, b in BODIES.items() if b.kind in kinds)
     if isinstance(body, str):
         if body not in BODIES:
-            raise ValueError(f"body: unknown body {body!r}; allowed: {sorted(BODIES)} or a WalkerBody")
-        return BODIES[body]
-    if isinstance(body, WalkerBody):
-        return body
-    raise TypeError(f"body: expected a body name {sorted(BODIES)} or a WalkerBody, got {body!r}")
+            raise ValueError(f"body: unknown body {body!r}; {env} takes {allowed} or a WalkerBody/ArticulatedBody")
+        resolved: Body = BODIES[body]
+    elif isinstance(body, (WalkerBody, ArticulatedBody)):
+        resolved = body
+    else:
+        raise TypeError(f"body: expected a body name {allowed}, a WalkerBody or an ArticulatedBody, got {body!r}")
+    if resolved.kind not in kinds:
+        raise ValueError(
+            f"body: {resolved.name!r} is a {resolved.kind}; {env} takes {' and '.join(kinds)}s only: {allowed} "
+            "(swimmers and climbers need Parkour's water and ceiling)"
+        )
+    return resolved
 
 
 class _LidarRay(Box2D.b2.rayCastCallback):
@@ -214,17 +261,19 @@ class WalkerEnv(TaskEnvMixin, BipedalWalker):
     """
 
     metadata = {"render_modes": ["human", "rgb_array"], "render_fps": FPS}
+    #: Kinds of body the environment takes (TeachMyAgent: swimmers and climbers need Parkour).
+    body_kinds: ClassVar[tuple[str, ...]] = ("walker",)
 
     def __init__(
         self,
         task_space: BoxSpace,
         render_mode: str | None = None,
-        body: str | WalkerBody = "default",
+        body: str | Body = "default",
         task_in_obs: bool = False,
     ) -> None:
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode: got {render_mode!r}; allowed: None, 'human', 'rgb_array'")
-        walker = resolve_body(body)
+        walker = resolve_body(body, self.body_kinds, type(self).__name__)
         if not isinstance(task_in_obs, bool):
             raise TypeError(f"task_in_obs: expected a bool, got {task_in_obs!r}")
         self.task_space = task_space
@@ -233,18 +282,23 @@ class WalkerEnv(TaskEnvMixin, BipedalWalker):
         self.task_in_obs = task_in_obs
 
         self._build_fixture_defs()
-        self.action_space = spaces.Box(-1.0, 1.0, shape=(walker.n_joints,), dtype=np.float32)
+        self.action_space = spaces.Box(-1.0, 1.0, shape=(walker.n_actions,), dtype=np.float32)
+        self._motor_obs = walker.motor_obs
         self.observation_space = self._make_observation_space()
-        # Per-joint motor speeds (hip, knee, hip, knee, ...) and lidar ray offsets.
-        self._joint_speed = np.tile([float(SPEED_HIP), float(SPEED_KNEE)], walker.n_legs)
+        # Per-motor speeds (hip, knee, hip, knee, ... for leg-pair walkers) and lidar ray offsets
+        # (TeachMyAgent: a 1.5 rad fan downwards for walkers, upwards for climbers, all around for
+        # swimmers).
+        self._joint_speed = np.array([m[0] for m in self._motor_obs])
+        fan, offset = LIDAR_FANS[walker.lidar]
         self._lidar_offsets = [
-            (math.sin(1.5 * i / NB_LIDAR) * LIDAR_RANGE, -math.cos(1.5 * i / NB_LIDAR) * LIDAR_RANGE)
+            (math.sin(fan * i / NB_LIDAR + offset) * LIDAR_RANGE, -math.cos(fan * i / NB_LIDAR + offset) * LIDAR_RANGE)
             for i in range(NB_LIDAR)
         ]
         self.lidar = [_LidarRay() for _ in range(NB_LIDAR)]
         self.legs: list[Box2D.b2Body] = []
         self.joints: list[Box2D.b2RevoluteJoint] = []
-        self._contacts = _ContactCounter(walker.n_legs)
+        self._contacts = _ContactCounter(len(walker.feet))
+        self._grasp = np.zeros(walker.n_grippers)
         self._init_task()
         self._task_obs: list[float] = []
 
@@ -253,28 +307,29 @@ class WalkerEnv(TaskEnvMixin, BipedalWalker):
     def _build_fixture_defs(self) -> None:
         """Fixture definitions of this instance's body (gymnasium keeps them as module globals)."""
         b = self.body
-        self.hull_fd = fixtureDef(
-            shape=polygonShape(vertices=[(x / SCALE, y / SCALE) for x, y in b.hull_polygon]),
-            density=5.0,
-            friction=0.1,
-            categoryBits=0x0020,
-            maskBits=0x001,
-            restitution=0.0,
-        )
-        self.leg_fd = fixtureDef(
-            shape=polygonShape(box=(b.leg_width / SCALE / 2, b.leg_height / SCALE / 2)),
-            density=1.0,
-            restitution=0.0,
-            categoryBits=0x0020,
-            maskBits=0x001,
-        )
-        self.lower_fd = fixtureDef(
-            shape=polygonShape(box=(0.8 * b.leg_width / SCALE / 2, b.leg_height / SCALE / 2)),
-            density=1.0,
-            restitution=0.0,
-            categoryBits=0x0020,
-            maskBits=0x001,
-        )
+        if isinstance(b, WalkerBody):  # articulated bodies build their own fixtures
+            self.hull_fd = fixtureDef(
+                shape=polygonShape(vertices=[(x / SCALE, y / SCALE) for x, y in b.hull_polygon]),
+                density=5.0,
+                friction=0.1,
+                categoryBits=0x0020,
+                maskBits=0x001,
+                restitution=0.0,
+            )
+            self.leg_fd = fixtureDef(
+                shape=polygonShape(box=(b.leg_width / SCALE / 2, b.leg_height / SCALE / 2)),
+                density=1.0,
+                restitution=0.0,
+                categoryBits=0x0020,
+                maskBits=0x001,
+            )
+            self.lower_fd = fixtureDef(
+                shape=polygonShape(box=(0.8 * b.leg_width / SCALE / 2, b.leg_height / SCALE / 2)),
+                density=1.0,
+                restitution=0.0,
+                categoryBits=0x0020,
+                maskBits=0x001,
+            )
         self.ground_fd = fixtureDef(shape=edgeShape(vertices=[(0, 0), (1, 0)]), friction=FRICTION, categoryBits=0x0001)
         self.polygon_fd = fixtureDef(
             shape=polygonShape(vertices=[(0, 0), (1, 0), (1, 1), (0, 1)]), friction=FRICTION, categoryBits=0x0001
@@ -283,11 +338,13 @@ class WalkerEnv(TaskEnvMixin, BipedalWalker):
     def _make_observation_space(self) -> spaces.Box:
         """gymnasium's bounds: hull (4), then per leg (5), then lidar (10), then the task (2)."""
         hull_high = [math.pi, 5.0, 5.0, 5.0]
-        leg_low = [-math.pi, -5.0, -math.pi, -5.0, 0.0]
-        leg_high = [math.pi, 5.0, math.pi, 5.0, 5.0]
-        n_legs = self.body.n_legs
-        low = [-v for v in hull_high] + leg_low * n_legs + [-1.0] * NB_LIDAR
-        high = hull_high + leg_high * n_legs + [1.0] * NB_LIDAR
+        low = [-v for v in hull_high]
+        high = list(hull_high)
+        for _, _, foot in self._motor_obs:  # angle, speed, then the contact flag if any
+            low += [-math.pi, -5.0] + ([0.0] if foot >= 0 else [])
+            high += [math.pi, 5.0] + ([5.0] if foot >= 0 else [])
+        low += [0.0] * self.body.n_grippers + [-1.0] * NB_LIDAR
+        high += [1.0] * self.body.n_grippers + [1.0] * NB_LIDAR
         if self.task_in_obs:
             low += [0.0] * self.task_space.dim
             high += [1.0] * self.task_space.dim
@@ -334,6 +391,9 @@ class WalkerEnv(TaskEnvMixin, BipedalWalker):
     def _generate_walker(self) -> None:
         """Hull, legs and motorised joints of :attr:`body` at the start of the track."""
         b = self.body
+        if isinstance(b, ArticulatedBody):
+            self._generate_articulated(TERRAIN_STEP * TERRAIN_STARTPAD / 2, TERRAIN_HEIGHT + b.height / SCALE)
+            return
         leg_h = b.leg_height / SCALE
         leg_down = b.leg_down / SCALE
         init_x = TERRAIN_STEP * TERRAIN_STARTPAD / 2
@@ -389,6 +449,17 @@ class WalkerEnv(TaskEnvMixin, BipedalWalker):
                 )
                 self.legs.append(lower)
                 self.joints.append(self.world.CreateJoint(knee))
+    def _initial_action(self) -> np.ndarray:
+        """The action of the step that ``reset`` takes: motors off (climbers: keep holding)."""
+        action = np.zeros(self.body.n_actions, dtype=np.float32)
+        action[self.body.n_motors :] = 1.0
+        return action
+
+    def _generate_articulated(self, x: float, y: float) -> None:
+        """An :class:`~autocurriculum.environments.bodies.ArticulatedBody` with its origin at ``(x, y)``."""
+        self.hull, self.legs, self.joints = build_articulated(self.world, self.body, x, y)
+        self.hull.ApplyForceToCenter((self.np_random.uniform(-INITIAL_RANDOM, INITIAL_RANDOM), 0), True)
+
     # ------------------------------------------------------------------ gymnasium API
 
     def reset(
@@ -424,7 +495,7 @@ class WalkerEnv(TaskEnvMixin, BipedalWalker):
         # that depends on the previous episodes, and the contact order (hence the trajectory)
         # would follow it; with a new world the same seed and task give the same episode.
         self.world = Box2D.b2World()
-        self._contacts = _ContactCounter(self.body.n_legs)
+        self._contacts = _ContactCounter(len(self.body.feet))
         self.world.contactListener = self._contacts
         self.game_over = False
         self.prev_shaping = None
@@ -438,7 +509,7 @@ class WalkerEnv(TaskEnvMixin, BipedalWalker):
         for ray in self.lidar:
             ray.fraction = 1.0
 
-        obs = self.step(np.zeros(self.body.n_joints, dtype=np.float32))[0]
+        obs = self.step(self._initial_action())[0]
         return obs, {"task": self._task.copy()}
 
     def step(self, action: np.ndarray) -> tuple[np.ndarray, SupportsFloat, bool, bool, dict[str, Any]]:
@@ -478,6 +549,8 @@ class WalkerEnv(TaskEnvMixin, BipedalWalker):
         a = np.clip(np.asarray(action, dtype=np.float64), -1.0, 1.0)
         if a.shape != self.action_space.shape:
             raise ValueError(f"action: expected shape {self.action_space.shape}, got {a.shape}")
+        self._grasp = a[self.body.n_motors :]
+        a = a[: self.body.n_motors]
         magnitude = np.abs(a)
         speeds = (self._joint_speed * np.sign(a)).tolist()
         torques = (self.body.motor_torque * magnitude).tolist()
@@ -502,35 +575,38 @@ class WalkerEnv(TaskEnvMixin, BipedalWalker):
         """Hull angle, angular velocity and velocity, scaled as gymnasium's."""
         hull = self.hull
         vel = hull.linearVelocity
+        angle = hull.angle
+        if isinstance(self.body, ArticulatedBody):  # wheels and fish turn over: wrap to [-pi, pi)
+            angle = (angle + math.pi) % (2 * math.pi) - math.pi
         return [
-            hull.angle,
+            angle,
             2.0 * hull.angularVelocity / FPS,
             0.3 * vel.x * (VIEWPORT_W / SCALE) / FPS,
             0.3 * vel.y * (VIEWPORT_H / SCALE) / FPS,
         ]
 
     def _legs_state(self) -> list[float]:
-        """Per leg: hip angle and speed, knee angle + 1 and speed, foot contact (gymnasium's scaling)."""
+        """Per motor: angle (plus its correction), speed over the motor's speed, and the contact
+        flag of its part if it has one; for leg-pair walkers, gymnasium's hip angle and speed, knee
+        angle + 1 and speed, foot contact per leg. Then climbers' holding flags."""
         state: list[float] = []
-        joints = self.joints
         feet = self._contacts.feet
-        for leg in range(len(feet)):
-            hip, knee = joints[2 * leg], joints[2 * leg + 1]
-            state += [
-                hip.angle,
-                hip.speed / SPEED_HIP,
-                knee.angle + 1.0,
-                knee.speed / SPEED_KNEE,
-                1.0 if feet[leg] else 0.0,
-            ]
-        return state
+        for joint, (speed, correction, foot) in zip(self.joints, self._motor_obs, strict=True):
+            state += [joint.angle + correction, joint.speed / speed]
+            if foot >= 0:
+                state.append(1.0 if feet[foot] else 0.0)
+        return state + self._gripper_state()
+
+    def _gripper_state(self) -> list[float]:
+        """Climbers: 1 per gripper holding on (Parkour); none here."""
+        return []
 
     def _shaping_reward(self, magnitude: np.ndarray, head_angle_penalty: bool = True) -> float:
         """Forward progress ``130 x / 30``, minus ``5 |hull angle|``, minus the torque cost."""
         px = self.hull.position.x
         self.scroll = px - VIEWPORT_W / SCALE / 5
         shaping = 130 * px / SCALE
-        if head_angle_penalty:
+        if head_angle_penalty and self.body.head_angle_penalty:
             shaping -= 5.0 * abs(self.hull.angle)
         reward = 0.0 if self.prev_shaping is None else shaping - self.prev_shaping
         self.prev_shaping = shaping
