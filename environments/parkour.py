@@ -62,6 +62,7 @@ from autocurriculum.environments.walker_base import (
     GRASS_COLOR,
     GROUND_FILL,
     NB_LIDAR,
+    SURFACES,
     WATER_TAG,
     Body,
     WalkerEnv,
@@ -425,7 +426,7 @@ class Parkour(WalkerEnv):
         state = self._hull_state() + [1.0 if under_water else 0.0, 1.0 if self.dead else 0.0]
         state += self._legs_state()
         state += [ray.fraction for ray in self.lidar]
-        state += [float(ray.surface) for ray in self.lidar]
+        state += [0.0 if ray.fixture is None else SURFACES.get(ray.fixture.body.userData, 0.0) for ray in self.lidar]
         state += self._task_obs
         reward = self._shaping_reward(magnitude)
         px = hull.position.x

@@ -58,7 +58,7 @@ NB_LIDAR = 10
 TORQUE_PENALTY = 0.00035  # gymnasium's reward: -0.00035 * torque * |a| per joint
 _HULL_TAG = -1  # Box2D userData of the hull; lower legs carry their index, other bodies None
 WATER_TAG, CREEPER_TAG = "water", "creeper"  # Box2D userData of Parkour's water and creepers
-_SURFACES = {WATER_TAG: -1, CREEPER_TAG: 1}
+SURFACES = {WATER_TAG: -1.0, CREEPER_TAG: 1.0}  # what a Parkour lidar ray reports hitting
 LIDAR_FANS = {"down": (1.5, 0.0), "up": (2.3, 1.5), "full": (math.pi, 0.0)}  # (fan, offset), TeachMyAgent
 # Fixture colours and categories: terrain is category 1 (the lidar and the body collide with it).
 TERRAIN_COLOR = ((255, 255, 255), (153, 153, 153))
@@ -193,7 +193,7 @@ class _LidarRay(Box2D.b2.rayCastCallback):
     def __init__(self) -> None:
         super().__init__()
         self.fraction = 1.0
-        self.surface = 0  # what was hit: -1 water, 1 creeper, 0 anything else (Parkour's lidar)
+        self.fixture: Any = None  # the closest terrain fixture hit (None: nothing in range)
         self.p1: tuple[float, float] = (0.0, 0.0)
         self.p2: tuple[float, float] = (0.0, 0.0)
 
@@ -203,7 +203,7 @@ class _LidarRay(Box2D.b2.rayCastCallback):
             return -1.0
         self.p2 = point
         self.fraction = fraction
-        self.surface = _SURFACES.get(fixture.body.userData, 0)
+        self.fixture = fixture
         return fraction
 
 
@@ -566,7 +566,7 @@ class WalkerEnv(TaskEnvMixin, BipedalWalker):
         world = self.world
         for ray, (dx, dy) in zip(self.lidar, self._lidar_offsets, strict=True):
             ray.fraction = 1.0
-            ray.surface = 0
+            ray.fixture = None
             ray.p1 = (px, py)
             ray.p2 = (px + dx, py + dy)
             world.RayCast(ray, ray.p1, ray.p2)

@@ -924,8 +924,9 @@ class SB3Student(Student):
                 self.next_eval_ += self.eval_every  # type: ignore[operator]
             self.evaluate()
 
-    def evaluate(self, tasks: Sequence[Any] | np.ndarray | None = None) -> dict[str, float]:
-        """Play each test task once with the deterministic policy; report mastery and mean return.
+    def evaluate(self, tasks: Sequence[Any] | Mapping[str, Any] | np.ndarray | None = None) -> dict[str, float]:
+        """Play each test task ``test_episodes`` times with the deterministic policy; report mastery
+        and mean return.
 
         Observations are normalised with the training statistics, which are not updated. Each
         task is played ``test_episodes`` times (on fresh terrain draws where the environment draws
@@ -940,6 +941,8 @@ class SB3Student(Student):
             if self.test_tasks_ is None:
                 raise ValueError("tasks: no test set; pass tasks, or build the student with test_tasks")
             tasks, names = self.test_tasks_, self.test_names_
+        elif isinstance(tasks, Mapping):  # a named test set given here
+            names, tasks = [str(k) for k in tasks], list(tasks.values())
         t0 = time.perf_counter()
         k = int(self.test_episodes)
         tasks = list(tasks)
