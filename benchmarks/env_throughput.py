@@ -7,6 +7,9 @@ Each section of the benchmark is one function ``section(args) -> str`` registere
   body against gymnasium's ``BipedalWalker-v3`` in the same run, random actions, as a ratio.
   Target (issue 3): ratio >= 1.15 for the default body (TeachMyAgent's own Stump Tracks runs
   at 1.13x gymnasium's walker on our machine).
+* ``walkers`` -- the ACCEL walker (random tasks and each of its six test terrains) and Parkour with
+  every body, against gymnasium's ``BipedalWalker-v3`` in the same run. Target (issue 15): the ACCEL
+  walker >= 1.0x.
 * ``task_wrapper`` -- the task wrapper's cost: 8 worker processes (gymnasium ``AsyncVectorEnv`` and
   SB3 ``SubprocVecEnv``) with a teacher (Random, ALP-GMM) updated on every episode against the same
   vector env without a teacher, on ParametricCartPole (short episodes) and Stump Tracks.
@@ -107,9 +110,15 @@ def stump_tracks_configs() -> dict[str, Callable[[], gym.Env]]:
     return configs
 
 
-def measure_stump_tracks(n_steps: int, repeats: int, seed: int) -> dict[str, list[Throughput]]:
-    """Time every configuration ``repeats`` times, interleaved so that load changes hit all alike."""
-    configs = stump_tracks_configs()
+def measure_stump_tracks(
+    n_steps: int, repeats: int, seed: int, configs: dict[str, Callable[[], gym.Env]] | None = None
+) -> dict[str, list[Throughput]]:
+    """Time every configuration ``repeats`` times, interleaved so that load changes hit all alike.
+
+    ``configs`` (default: :func:`stump_tracks_configs`) must start with the baseline,
+    gymnasium's ``BipedalWalker-v3``.
+    """
+    configs = stump_tracks_configs() if configs is None else configs
     envs = {name: make() for name, make in configs.items()}
     for env in envs.values():  # warm-up: imports, first allocation
         time_random_actions(env, 500, seed)
@@ -151,6 +160,50 @@ def stump_tracks_section(args: argparse.Namespace) -> str:
         f"{args.repeats} interleaved repeats of {args.steps:,} steps per environment (resets included), "
         f"one process, episodes capped at {EPISODE_LIMIT} steps for both; Stump Tracks draws a random task "
         "per reset. Ratio: median over repeats of steps/s divided by the same repeat's BipedalWalker-v3 steps/s."
+    )
+    return f"## {title}\n\n{notes}\n\n{markdown(stump_tracks_table(results))}\n"
+
+
+# --------------------------------------------------------------------------- section: walkers
+
+ACCEL_WALKER_ID = "autocurriculum/AccelWalker-v0"
+PARKOUR_ID = "autocurriculum/Parkour-v0"
+
+
+def walkers_configs() -> dict[str, Callable[[], gym.Env]]:
+    """gymnasium's walker, the ACCEL walker (random tasks, then each test terrain) and Parkour per body."""
+    from autocurriculum.environments.accel_walker import TEST_TERRAINS
+    from autocurriculum.environments.walker_base import BODIES as ALL_BODIES
+
+    def fixed(env_id: str, task: Any, **kwargs: Any) -> Callable[[], gym.Env]:
+        def make() -> gym.Env:
+            env = gym.make(env_id, **kwargs)
+            env.unwrapped.set_task(task)  # type: ignore[attr-defined]
+            return env
+
+        return make
+
+    configs: dict[str, Callable[[], gym.Env]] = {
+        GYMNASIUM_WALKER_ID: lambda: gym.make(GYMNASIUM_WALKER_ID, max_episode_steps=EPISODE_LIMIT),
+        "AccelWalker-v0 (random tasks)": lambda: gym.make(ACCEL_WALKER_ID),
+    }
+    for name, task in TEST_TERRAINS.items():
+        configs[f"AccelWalker-v0 ({name})"] = fixed(ACCEL_WALKER_ID, list(task))
+    for body in ALL_BODIES:
+        configs[f"Parkour-v0 ({body}, random tasks)"] = lambda body=body: gym.make(PARKOUR_ID, body=body)
+    configs["Parkour-v0 (fish, full of water)"] = fixed(PARKOUR_ID, [-0.15, 0.8, 0.1, 1.0, 2.0, 2.0], body="fish")
+    return configs
+
+
+def walkers_section(args: argparse.Namespace) -> str:
+    """Section ``walkers``: the ACCEL walker and Parkour against gymnasium's walker in the same run."""
+    results = measure_stump_tracks(args.steps, args.repeats, args.seed, walkers_configs())
+    title = "ACCEL walker and Parkour vs gymnasium BipedalWalker-v3: environment steps/s, random actions"
+    notes = (
+        f"{args.repeats} interleaved repeats of {args.steps:,} steps per environment (resets included), one process, "
+        f"episodes capped at {EPISODE_LIMIT} steps. Random tasks: a uniform task per reset. Target (issue 15): the "
+        "ACCEL walker >= 1.0x BipedalWalker-v3; Parkour >= 1.2x TeachMyAgent's Parkour, which is not installable "
+        "here (TensorFlow 1), so only the ratio to BipedalWalker-v3 is measured."
     )
     return f"## {title}\n\n{notes}\n\n{markdown(stump_tracks_table(results))}\n"
 
@@ -268,6 +321,7 @@ def task_wrapper_section(args: argparse.Namespace) -> str:
 # name -> function(args) returning a Markdown section; add a section by adding an entry.
 SECTIONS: dict[str, Callable[[argparse.Namespace], str]] = {
     "stump_tracks": stump_tracks_section,
+    "walkers": walkers_section,
     "task_wrapper": task_wrapper_section,
 }
 

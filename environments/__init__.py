@@ -8,6 +8,13 @@ points, so that Box2D and the environment modules are only imported when an envi
   (Romac et al., ICML 2021); keyword arguments ``body`` (``"default"``, ``"short"``,
   ``"quadruped"``), ``max_stump_height`` (default 3), ``task_in_obs``, ``render_mode``;
   episodes of at most 2000 steps.
+* ``autocurriculum/AccelWalker-v0`` -- :class:`autocurriculum.environments.accel_walker.AccelWalker`, the
+  BipedalWalker of ACCEL (Parker-Holder et al., ICML 2022; dcd's ``BipedalWalker-Adversarial``):
+  eight terrain parameters and six test terrains; keyword arguments ``body``, ``level_seed``,
+  ``task_in_obs``, ``render_mode``; episodes of at most 2000 steps.
+* ``autocurriculum/Parkour-v0`` -- :class:`autocurriculum.environments.parkour.Parkour`, TeachMyAgent's
+  Parkour (Romac et al., ICML 2021): CPPN ground and ceiling, water, creepers; keyword arguments
+  ``body``, ``creepers_width``, ``task_in_obs``, ``render_mode``; episodes of at most 2000 steps.
 
 Also registered: ``autocurriculum/ParametricCartPole-v0`` (:data:`CARTPOLE_ID`) and
 ``autocurriculum/Waypoints-v0`` (:data:`WAYPOINTS_ID`), see below.
@@ -28,6 +35,8 @@ NAMESPACE = "autocurriculum"
 # id -> (entry point, max_episode_steps)
 _ENVS: dict[str, tuple[str, int]] = {
     f"{NAMESPACE}/StumpTracks-v0": ("autocurriculum.environments.stump_tracks:StumpTracks", 2000),
+    f"{NAMESPACE}/AccelWalker-v0": ("autocurriculum.environments.accel_walker:AccelWalker", 2000),
+    f"{NAMESPACE}/Parkour-v0": ("autocurriculum.environments.parkour:Parkour", 2000),
 }
 
 ENV_IDS: tuple[str, ...] = tuple(_ENVS)

@@ -336,7 +336,12 @@ register_student(
 )
 
 
-_SB3_RESERVED = ("env", "env_kwargs", "teacher", "total_timesteps", "test_tasks", "eval_every", "callback", "seed")
+#: Keyword arguments ``gymnasium.make`` takes itself (the SB3 students pass the kwargs through it).
+_GYM_MAKE_KWARGS = ("max_episode_steps", "disable_env_checker")
+
+_SB3_RESERVED = (
+    "env", "env_kwargs", "teacher", "total_timesteps", "test_tasks", "test_episodes", "eval_every", "callback", "seed",
+)  # fmt: skip
 
 
 def _sb3_student(kind: str) -> Callable[[dict[str, Any], EnvironmentConfig | None, EvaluationConfig, int], Student]:
@@ -352,15 +357,16 @@ def _sb3_student(kind: str) -> Callable[[dict[str, Any], EnvironmentConfig | Non
                 raise ConfigError(
                     f"student.params.{key}: set by the runner (environment section, evaluation.test_set, seeds, budget)"
                 )
-        if evaluation.episodes != 1:
-            raise ConfigError(
-                f"evaluation.episodes: the {kind} student plays each test task once, deterministically; got {evaluation.episodes}"
-            )
         test_set = evaluation.test_set
-        if test_set is not None and not (isinstance(test_set, list) and test_set):
+        if test_set is not None and not (isinstance(test_set, (list, dict)) and test_set):
             raise ConfigError(
-                f"evaluation.test_set: expected a non-empty list of tasks (or nothing for the default), got {test_set!r}"
+                "evaluation.test_set: expected a non-empty list of tasks or a {name: task} mapping "
+                f"(or nothing for the default), got {test_set!r}"
             )
+        if isinstance(test_set, dict):
+            bad = [k for k in test_set if not isinstance(k, str) or not k]
+            if bad:
+                raise ConfigError(f"evaluation.test_set: test terrain names must be non-empty strings, got {bad!r}")
         cls = PPOStudent if kind == "ppo" else SACStudent
         _check_environment(environment)
         _check_algo_kwargs(params.get("algo_kwargs"), cls.algo_class)
@@ -368,7 +374,14 @@ def _sb3_student(kind: str) -> Callable[[dict[str, Any], EnvironmentConfig | Non
             params["discount_teacher"] = _discount_teacher(params["discount_teacher"], seed)
         if params.get("imitation") is not None:
             params["imitation"] = _imitation(params["imitation"])
-        student = cls(environment.id, env_kwargs=environment.kwargs, test_tasks=test_set, seed=seed, **params)
+        student = cls(
+            environment.id,
+            env_kwargs=environment.kwargs,
+            test_tasks=test_set,
+            test_episodes=evaluation.episodes,
+            seed=seed,
+            **params,
+        )
         try:
             student._validate()
         except (ValueError, TypeError) as e:
@@ -378,9 +391,10 @@ def _sb3_student(kind: str) -> Callable[[dict[str, Any], EnvironmentConfig | Non
         except (ValueError, TypeError) as e:
             raise ConfigError(f"environment.kwargs: {environment.id} refused them: {e}") from None
         if test_set is not None:
-            for i, task in enumerate(test_set):
+            keyed = test_set.items() if isinstance(test_set, dict) else enumerate(test_set)
+            for i, task in keyed:
                 try:
-                    space.check(task, f"evaluation.test_set[{i}]")
+                    space.check(task, f"evaluation.test_set.{i}" if isinstance(i, str) else f"evaluation.test_set[{i}]")
                 except (ValueError, TypeError) as e:
                     raise ConfigError(str(e)) from None
         return student
@@ -417,7 +431,7 @@ def _check_environment(environment: EnvironmentConfig) -> None:
     make_keywords = [p for p in inspect.signature(gymnasium.make).parameters if p not in ("id", "kwargs")]
     allowed = [p for p in sig.parameters if p != "self"] + make_keywords
     for key in environment.kwargs:
-        if key not in allowed:
+        if key not in allowed and key not in _GYM_MAKE_KWARGS:
             raise ConfigError(
                 f"environment.kwargs.{key}: not a keyword argument of {environment.id}{suggest(key, allowed)}; "
                 f"allowed: {allowed}"

@@ -14,7 +14,10 @@ set. What it adds to SB3:
 * **evaluation on a fixed test set** (:func:`stump_tracks_test_set`, the 10 x 10 grid of
   TeachMyAgent, by default for Stump Tracks; any list of tasks otherwise): the % of tasks
   mastered (return above ``mastery_threshold``, 230 by default) and the mean return, every
-  ``eval_every`` steps and on request; kept in :attr:`SB3Student.history`;
+  ``eval_every`` steps and on request; kept in :attr:`SB3Student.history`; a *named* test set
+  (``{name: task}``, e.g. :func:`~autocurriculum.environments.accel_walker.accel_walker_test_set`,
+  the default for the ACCEL walker) adds the solved rate and mean return per name, over
+  ``test_episodes`` episodes of each;
 * **regret scores** for teachers whose ``requires`` contains ``"score"`` (PLR, Robust PLR,
   ACCEL; Jiang et al., "Prioritized Level Replay", ICML 2021, and "Replay-Guided Adversarial
   Environment Design", NeurIPS 2021): positive value loss, L1 value loss and MaxMC per episode,
@@ -89,6 +92,8 @@ __all__ = [
 ]
 
 STUMP_TRACKS_ID = "autocurriculum/StumpTracks-v0"
+ACCEL_WALKER_ID = "autocurriculum/AccelWalker-v0"
+PARKOUR_ID = "autocurriculum/Parkour-v0"
 
 #: rl-baselines3-zoo's tuned PPO for BipedalWalker-v3 (with ``VecNormalize``); ``n_steps`` is
 #: per environment copy. The zoo uses 32 envs; see ``benchmarks/stump_tracks.py`` for 2 cores.
@@ -446,8 +451,16 @@ class SB3Student(Student):
     total_timesteps:
         Budget in environment steps; :meth:`learn` without ``amount`` trains up to it.
     test_tasks:
-        The test set: a sequence of tasks. Default: :func:`stump_tracks_test_set` for Stump Tracks,
-        none otherwise.
+        The test set: a sequence of tasks, or a mapping ``{name: task}`` whose evaluation also
+        reports ``solved_rate_<name>`` (fraction of that task's episodes with a return above
+        ``mastery_threshold``) and ``return_<name>`` (their mean return). Default:
+        :func:`stump_tracks_test_set` for Stump Tracks, the six test terrains of
+        :func:`~autocurriculum.environments.accel_walker.accel_walker_test_set` for the ACCEL
+        walker, the 100 tasks of :func:`~autocurriculum.environments.parkour.parkour_test_set` for
+        Parkour, none otherwise.
+    test_episodes:
+        Episodes played on each test task at every evaluation (default 1; dcd plays 10 per ACCEL
+        test terrain). A task is mastered when its mean return exceeds ``mastery_threshold``.
     mastery_threshold:
         A test task is mastered when its return exceeds this (default 230, TeachMyAgent).
     eval_every:
@@ -511,7 +524,8 @@ class SB3Student(Student):
         n_envs: int = 4,
         vec_env: str | None = None,
         total_timesteps: int | None = None,
-        test_tasks: Sequence[Any] | np.ndarray | None = None,
+        test_tasks: Sequence[Any] | Mapping[str, Any] | np.ndarray | None = None,
+        test_episodes: int = 1,
         mastery_threshold: float = 230.0,
         eval_every: int | None = None,
         n_eval_envs: int = 8,
@@ -535,6 +549,7 @@ class SB3Student(Student):
         self.vec_env = vec_env
         self.total_timesteps = total_timesteps
         self.test_tasks = test_tasks
+        self.test_episodes = test_episodes
         self.mastery_threshold = mastery_threshold
         self.eval_every = eval_every
         self.n_eval_envs = n_eval_envs
@@ -563,7 +578,7 @@ class SB3Student(Student):
         raise TypeError(f"env: expected a gymnasium id or a factory returning an env, got {env!r}")
 
     def _validate(self) -> None:
-        for name in ("n_envs", "n_eval_envs"):
+        for name in ("n_envs", "n_eval_envs", "test_episodes"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
                 raise ValueError(f"{name}: expected a positive integer, got {v!r}")
@@ -605,16 +620,18 @@ class SB3Student(Student):
         return self.task_space_
 
     def teacher_defaults(self, accepted: Collection[str]) -> dict[str, Any]:
-        """``return_bounds`` for teachers that normalise returns: ``(-150, 350)`` on Stump Tracks;
-        ``success_threshold`` for teachers that need a success (GoalGAN, Setter-Solver): the mastery
-        threshold (230) on Stump Tracks."""
+        """``return_bounds`` for teachers that normalise returns: ``(-150, 350)`` on Stump Tracks and
+        ``(-150, 360)`` on Parkour (TeachMyAgent's); ``success_threshold`` for teachers that need a
+        success (GoalGAN, Setter-Solver): the mastery threshold (230) on Stump Tracks and Parkour."""
         out: dict[str, Any] = {}
         bounds = self.return_bounds
         if bounds is None and self.env == STUMP_TRACKS_ID:
             bounds = (-150.0, 350.0)
+        if bounds is None and self.env == PARKOUR_ID:
+            bounds = (-150.0, 360.0)
         if bounds is not None and "return_bounds" in accepted:
             out["return_bounds"] = bounds
-        if self.env == STUMP_TRACKS_ID and "success_threshold" in accepted:
+        if self.env in (STUMP_TRACKS_ID, PARKOUR_ID) and "success_threshold" in accepted:
             out["success_threshold"] = float(self.mastery_threshold)
         return out
 
@@ -786,11 +803,28 @@ class SB3Student(Student):
         return self.gamma
 
     def _test_tasks(self) -> np.ndarray | list[Any] | None:
+        """The checked test tasks; sets :attr:`test_names_` (``None`` for an unnamed test set)."""
         tasks = self.test_tasks
+        self.test_names_: list[str] | None = None
         if tasks is None:
-            return stump_tracks_test_set() if self.env == STUMP_TRACKS_ID else None
+            if self.env == ACCEL_WALKER_ID:
+                from autocurriculum.environments.accel_walker import accel_walker_test_set
+
+                tasks = accel_walker_test_set()
+            elif self.env == PARKOUR_ID:
+                from autocurriculum.environments.parkour import parkour_test_set
+
+                return parkour_test_set()
+            else:
+                return stump_tracks_test_set() if self.env == STUMP_TRACKS_ID else None
         if len(tasks) == 0:
             raise ValueError("test_tasks: expected at least one task (or None), got an empty sequence")
+        if isinstance(tasks, Mapping):
+            bad = [k for k in tasks if not isinstance(k, str) or not k]
+            if bad:
+                raise TypeError(f"test_tasks: the names of a named test set must be non-empty strings, got {bad!r}")
+            self.test_names_ = list(tasks)
+            return [self.task_space.check(t, f"test_tasks[{k!r}]") for k, t in tasks.items()]
         return [self.task_space.check(t, f"test_tasks[{i}]") for i, t in enumerate(tasks)]
 
     def bind(self, teacher: Teacher) -> None:
@@ -954,23 +988,36 @@ class SB3Student(Student):
                 self.next_eval_ += self.eval_every  # type: ignore[operator]
             self.evaluate()
 
-    def evaluate(self, tasks: Sequence[Any] | np.ndarray | None = None) -> dict[str, float]:
-        """Play each test task once with the deterministic policy; report mastery and mean return.
+    def evaluate(self, tasks: Sequence[Any] | Mapping[str, Any] | np.ndarray | None = None) -> dict[str, float]:
+        """Play each test task ``test_episodes`` times with the deterministic policy; report mastery
+        and mean return.
 
-        Observations are normalised with the training statistics, which are not updated.
-        Returns ``{"mastered_percent", "mean_return", "n_tasks"}``; the per-task returns go to
+        Observations are normalised with the training statistics, which are not updated. Each
+        task is played ``test_episodes`` times (on fresh terrain draws where the environment draws
+        them) and mastered when its mean return exceeds ``mastery_threshold``.
+        Returns ``{"mastered_percent", "mean_return", "n_tasks"}``, plus ``solved_rate_<name>``
+        and ``return_<name>`` per task of a named test set; the per-task mean returns go to
         :attr:`history` under ``"returns"``.
         """
         self._ensure_setup(None)
+        names = None
         if tasks is None:
             if self.test_tasks_ is None:
                 raise ValueError("tasks: no test set; pass tasks, or build the student with test_tasks")
-            tasks = self.test_tasks_
+            tasks, names = self.test_tasks_, self.test_names_
+        elif isinstance(tasks, Mapping):  # a named test set given here
+            names, tasks = [str(k) for k in tasks], list(tasks.values())
         t0 = time.perf_counter()
-        source = FixedLessons(list(tasks), self.task_space)
-        returns = self._play(source)
+        k = int(self.test_episodes)
+        tasks = list(tasks)
+        source = FixedLessons([t for t in tasks for _ in range(k)], self.task_space)
+        episodes = self._play(source).reshape(len(tasks), k)
+        returns = episodes.mean(axis=1)
         mastered = float(np.mean(returns > self.mastery_threshold) * 100.0)
         result = {"mastered_percent": mastered, "mean_return": float(returns.mean()), "n_tasks": float(len(returns))}
+        for name, row in zip(names or [], episodes, strict=False):
+            result[f"solved_rate_{name}"] = float(np.mean(row > self.mastery_threshold))
+            result[f"return_{name}"] = float(row.mean())
         self.eval_seconds_ += time.perf_counter() - t0
         self.n_evaluations_ += 1
         self.history.append(

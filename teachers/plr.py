@@ -665,7 +665,10 @@ def _check_number(
     """Raise unless ``value`` is a finite real in ``[low, high]`` (``(low, high]`` with ``low_open``)."""
     if not is_number(value):
         raise TypeError(f"{name}: expected a number, got {value!r}" + (" (or None)" if none_ok else ""))
-    v = float(value)
+    try:
+        v = float(value)
+    except OverflowError:  # an int beyond float64
+        v = math.inf
     ok = math.isfinite(v) and (v > low if low_open else v >= low) and v <= high
     if not ok:
         bracket = "(" if low_open else "["

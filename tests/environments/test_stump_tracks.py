@@ -269,7 +269,9 @@ def test_wider_height_range_accepts_harder_tasks() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
-        ({"body": "spider"}, ValueError, r"body: unknown body 'spider'; allowed: \['default', 'quadruped', 'short'\]"),
+        ({"body": "spiderr"}, ValueError, r"body: unknown body 'spiderr'; StumpTracks takes \['default', 'millipede'"),
+        ({"body": "fish"}, ValueError, r"body: 'fish' is a swimmer; StumpTracks takes walkers only"),
+        ({"body": "climber"}, ValueError, r"body: 'climber' is a climber; StumpTracks takes walkers only"),
         ({"body": 3}, TypeError, "body"),
         ({"max_stump_height": -1.0}, ValueError, "max_stump_height"),
         ({"max_stump_height": "9"}, TypeError, "max_stump_height"),
@@ -317,18 +319,19 @@ def test_reward_is_gymnasium_shaping_minus_torque_cost(body: str) -> None:
     env.reset(seed=2, options={"task": [0.5, 2.0]})
     spec = env.body
     rng = np.random.default_rng(3)
-    shaping0 = 130 * env.hull.position.x / 30.0 - 5.0 * abs(env.hull.angle)
+    tilt = 5.0 if spec.head_angle_penalty else 0.0  # the wheel rolls: no head-angle term
+    shaping0 = 130 * env.hull.position.x / 30.0 - tilt * abs(env.hull.angle)
     total, cost = 0.0, 0.0
     for _ in range(40):
-        a = rng.uniform(-1.2, 1.2, spec.n_joints).astype(np.float32)
+        a = rng.uniform(-1.2, 1.2, spec.n_actions).astype(np.float32)
         _, reward, terminated, _, _ = env.step(a)
         if terminated:
             assert reward == -100.0
             return
         total += reward
         cost += spec.torque_penalty * spec.motor_torque * np.clip(np.abs(a), 0, 1).sum()
-    shaping = 130 * env.hull.position.x / 30.0 - 5.0 * abs(env.hull.angle)
-    assert total == pytest.approx(shaping - shaping0 - cost, abs=1e-6)
+    shaping = 130 * env.hull.position.x / 30.0 - tilt * abs(env.hull.angle)
+    assert total == pytest.approx(shaping - shaping0 - cost, abs=1e-6, rel=1e-6)
 
 
 def test_fall_gives_minus_100_and_terminates() -> None:
@@ -380,7 +383,7 @@ class _GymnasiumGroundStumpTracks(StumpTracks):
 def test_default_body_reproduces_gymnasium_dynamics_and_reward(monkeypatch: pytest.MonkeyPatch) -> None:
     # Remove the random start push (the only random draw that moves the walker) in both.
     monkeypatch.setattr(gym_walker, "INITIAL_RANDOM", 0)
-    monkeypatch.setattr("autocurriculum.environments.stump_tracks.INITIAL_RANDOM", 0)
+    monkeypatch.setattr("autocurriculum.environments.walker_base.INITIAL_RANDOM", 0)
     reference = gym_walker.BipedalWalker()
     obs_ref, _ = reference.reset(seed=0)
     ours = _GymnasiumGroundStumpTracks()

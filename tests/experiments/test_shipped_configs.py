@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import gymnasium as gym
 import pytest
 import yaml
 
@@ -57,6 +58,16 @@ def test_teachmyagent_challenge_files_run_all_eight_teachers_between_them() -> N
     assert run == names
 
 
+def _two_test_tasks(env_id: str, test_set: object) -> object:
+    """Two tasks of the environment's space: the first two of a named test set, or low and middle."""
+    if isinstance(test_set, dict):
+        return dict(list(test_set.items())[:2])
+    env = gym.make(env_id)
+    space = env.unwrapped.task_space
+    env.close()
+    return [space.low.tolist(), ((space.low + space.high) / 2).tolist()]
+
+
 @pytest.mark.parametrize("path", CONFIGS, ids=[p.stem for p in CONFIGS])
 def test_shipped_config_runs_with_a_tiny_budget(path: Path, tmp_path: Path) -> None:
     data = yaml.safe_load(path.read_text())
@@ -85,7 +96,8 @@ def test_shipped_config_runs_with_a_tiny_budget(path: Path, tmp_path: Path) -> N
     data["logging"]["histogram_every"] = budget // 2
     data["logging"]["image_every"] = budget // 2
     if "environment" in data:  # RL students: two short test episodes instead of the 100-task grid
-        data["evaluation"]["test_set"] = [[0.0, 6.0], [1.0, 3.0]]
+        data["evaluation"]["test_set"] = _two_test_tasks(data["environment"]["id"], data["evaluation"].get("test_set"))
+        data["evaluation"]["episodes"] = 1
         data["evaluation"]["every"] = budget
         data["environment"]["kwargs"] = {**data["environment"].get("kwargs", {}), "max_episode_steps": 200}
     config = parse_config(data, source=str(path))

@@ -448,6 +448,36 @@ def test_stump_tracks_test_set_is_the_10_by_10_grid() -> None:
     assert len({tuple(row) for row in grid}) == 100
 
 
+def test_a_named_test_set_reports_solved_rate_and_return_per_name_over_several_episodes() -> None:
+    tasks = {"short_pole": CARTPOLE_TASKS[0], "long_pole": CARTPOLE_TASKS[1]}
+    student = cartpole_student(test_tasks=tasks, test_episodes=3, mastery_threshold=20.0)
+    student.learn(Random(student.task_space, seed=0), 64)
+    result = student.evaluate()
+    assert set(result) == {
+        "mastered_percent", "mean_return", "n_tasks",
+        "solved_rate_short_pole", "return_short_pole", "solved_rate_long_pole", "return_long_pole",
+    }  # fmt: skip
+    returns = student.history[-1]["returns"]
+    assert result["n_tasks"] == 2 and len(returns) == 2
+    assert result["return_short_pole"] == pytest.approx(returns[0])
+    assert result["return_long_pole"] == pytest.approx(returns[1])
+    for name in tasks:
+        assert result[f"solved_rate_{name}"] in (0.0, 1 / 3, 2 / 3, 1.0)
+    assert result["mastered_percent"] == pytest.approx(50.0 * sum(r > 20.0 for r in returns))
+    student.close()
+    with pytest.raises(ValueError, match="test_episodes"):
+        cartpole_student(test_episodes=0).learn(Random(student.task_space), 64)
+
+
+def test_the_accel_walker_defaults_to_its_six_named_test_terrains() -> None:
+    from autocurriculum.environments.accel_walker import TEST_TERRAINS
+
+    student = PPOStudent("autocurriculum/AccelWalker-v0", n_envs=1, vec_env="dummy")
+    tasks = student._test_tasks()
+    assert student.test_names_ == list(TEST_TERRAINS)
+    np.testing.assert_array_equal(np.array(tasks), np.array(list(TEST_TERRAINS.values())))
+
+
 # --------------------------------------------------------------------------- errors
 
 
