@@ -12,6 +12,7 @@ from autocurriculum.teachers.data_curricula import (
     PacingCurriculum,
 )
 from autocurriculum.teachers.learning_progress import LearningProgress
+from autocurriculum.teachers.paired import PAIRED, PAIRED_PRESETS
 from autocurriculum.teachers.plr import PLR, PLR_PRESETS
 from autocurriculum.teachers.random_teacher import Random
 from autocurriculum.teachers.registry import TEACHERS, make_teacher, register_teacher
@@ -37,6 +38,7 @@ register_teacher(PacingCurriculum)
 register_teacher(FixedExponentialPacing)
 register_teacher(CyclicalCurriculum)
 register_teacher(ADS)
+register_teacher(PAIRED)
 
 __all__ = [
     "ADR",
@@ -56,6 +58,8 @@ __all__ = [
     "FullData",
     "LearningProgress",
     "Lesson",
+    "PAIRED",
+    "PAIRED_PRESETS",
     "PLR",
     "PLR_PRESETS",
     "PacingCurriculum",
