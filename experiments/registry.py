@@ -297,6 +297,7 @@ def _sb3_student(kind: str) -> Callable[[dict[str, Any], EnvironmentConfig | Non
     def build(
         params: dict[str, Any], environment: EnvironmentConfig | None, evaluation: EvaluationConfig, seed: int
     ) -> Student:
+        from autocurriculum.students.paired import PAIREDStudent
         from autocurriculum.students.sb3 import PPOStudent, SACStudent
 
         if environment is None:
@@ -315,7 +316,7 @@ def _sb3_student(kind: str) -> Callable[[dict[str, Any], EnvironmentConfig | Non
             raise ConfigError(
                 f"evaluation.test_set: expected a non-empty list of tasks (or nothing for the default), got {test_set!r}"
             )
-        cls = PPOStudent if kind == "ppo" else SACStudent
+        cls = {"ppo": PPOStudent, "sac": SACStudent, "paired": PAIREDStudent}[kind]
         if params.get("discount_teacher") is not None:
             params["discount_teacher"] = _discount_teacher(params["discount_teacher"], seed)
         if params.get("imitation") is not None:
@@ -390,3 +391,20 @@ def _sb3_params(
 
 register_student("ppo", StudentFactory(build=_sb3_student("ppo"), params_of=_sb3_params, unit="steps"))
 register_student("sac", StudentFactory(build=_sb3_student("sac"), params_of=_sb3_params, unit="steps"))
+
+
+def _paired_params(
+    n_envs: int = 4,
+    vec_env: str | None = None,
+    mastery_threshold: float = 230.0,
+    n_eval_envs: int = 8,
+    eval_seed: int = 12345,
+    normalize: bool | None = None,
+    return_bounds: tuple[float, float] | None = None,
+    algo_kwargs: dict[str, Any] | None = None,
+) -> None:
+    """See autocurriculum.students.paired.PAIREDStudent: protagonist and antagonist PPO on the same levels
+    (``n_envs`` levels per round, ``algo_kwargs`` for both learners); the budget counts both learners' steps."""
+
+
+register_student("paired", StudentFactory(build=_sb3_student("paired"), params_of=_paired_params, unit="steps"))

@@ -63,7 +63,7 @@ from stable_baselines3.common.type_aliases import RolloutBufferSamples
 from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecEnv, VecNormalize
 
 import autocurriculum.environments  # noqa: F401 - registers the gymnasium ids
-from autocurriculum.environments.task_wrapper import EpisodeOutcome, FixedLessons, TaskVecEnv
+from autocurriculum.environments.task_wrapper import EpisodeOutcome, FixedLessons, PinnedLessons, TaskVecEnv
 from autocurriculum.students.base import EpisodeRecord, Student
 from autocurriculum.students.imitation import OTSAC, OTReplayBuffer, OTRewarder
 from autocurriculum.teachers.base import Feedback, Lesson, Teacher
@@ -602,8 +602,10 @@ class SB3Student(Student):
         teacher = teacher if teacher is not None else self.teacher
         if teacher is None:
             raise ValueError("teacher: no teacher given; pass one to the constructor, to setup() or to learn()")
-        if not isinstance(teacher, Teacher):
-            raise TypeError(f"teacher: expected a autocurriculum.teachers.Teacher, got {type(teacher).__name__}")
+        if not isinstance(teacher, (Teacher, PinnedLessons)):
+            raise TypeError(
+                f"teacher: expected a autocurriculum.teachers.Teacher (or a PinnedLessons source), got {type(teacher).__name__}"
+            )
         if teacher.task_space != self.task_space:
             raise ValueError(
                 f"teacher.task_space: {teacher.task_space!r} differs from the environment's {self.task_space!r}"
