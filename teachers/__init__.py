@@ -12,6 +12,7 @@ from autocurriculum.teachers.data_curricula import (
     PacingCurriculum,
 )
 from autocurriculum.teachers.learning_progress import LearningProgress
+from autocurriculum.teachers.levels import MazeLevel, MazeLevelSpace
 from autocurriculum.teachers.plr import PLR, PLR_PRESETS
 from autocurriculum.teachers.random_teacher import Random
 from autocurriculum.teachers.registry import TEACHERS, make_teacher, register_teacher
@@ -55,6 +56,8 @@ __all__ = [
     "FixedExponentialPacing",
     "FullData",
     "LearningProgress",
+    "MazeLevel",
+    "MazeLevelSpace",
     "Lesson",
     "PLR",
     "PLR_PRESETS",
