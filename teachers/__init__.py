@@ -12,6 +12,7 @@ from autocurriculum.teachers.data_curricula import (
     PacingCurriculum,
 )
 from autocurriculum.teachers.learning_progress import LearningProgress
+from autocurriculum.teachers.levels import MazeLevel, MazeLevelSpace
 from autocurriculum.teachers.paired import PAIRED, PAIRED_PRESETS
 from autocurriculum.teachers.plr import PLR, PLR_PRESETS
 from autocurriculum.teachers.random_teacher import Random
@@ -57,6 +58,8 @@ __all__ = [
     "FixedExponentialPacing",
     "FullData",
     "LearningProgress",
+    "MazeLevel",
+    "MazeLevelSpace",
     "Lesson",
     "PAIRED",
     "PAIRED_PRESETS",
