@@ -4,6 +4,7 @@ from autocurriculum.teachers.adr import ADR, ADR_PRESETS
 from autocurriculum.teachers.ads import ADS, discount_space
 from autocurriculum.teachers.alp_gmm import ALP_GMM_PRESETS, ALPGMM
 from autocurriculum.teachers.base import FEEDBACK_FIELDS, Feedback, Lesson, Teacher
+from autocurriculum.teachers.clutr import CLUTR
 from autocurriculum.teachers.covar_gmm import COVAR_GMM_PRESETS, CovarGMM
 from autocurriculum.teachers.data_curricula import (
     CyclicalCurriculum,
@@ -40,6 +41,7 @@ register_teacher(FixedExponentialPacing)
 register_teacher(CyclicalCurriculum)
 register_teacher(ADS)
 register_teacher(PAIRED)
+register_teacher(CLUTR)
 
 __all__ = [
     "ADR",
@@ -47,6 +49,7 @@ __all__ = [
     "ADS",
     "ALPGMM",
     "ALP_GMM_PRESETS",
+    "CLUTR",
     "COVAR_GMM_PRESETS",
     "CovarGMM",
     "FEEDBACK_FIELDS",

@@ -168,29 +168,29 @@ class MazeAdversary(nn.Module):
         """Build one level: ``{"noise", "actions", "log_prob"}`` (actions are cell indices ``y * N + x``)."""
         n = self.size
         noise = torch.randn(1, self.noise_dim, generator=generator)
-        grid = torch.zeros(1, 3, n, n)
+        grid = np.zeros((3, n, n), dtype=np.float32)
         actions = np.zeros(self.n_steps, dtype=np.int64)
         log_probs = np.zeros(self.n_steps, dtype=np.float32)
         for t in range(self.n_steps):
-            logits = self.logits(grid, torch.tensor([t]), noise)
-            probs = torch.softmax(logits, dim=1)
-            a = int(torch.multinomial(probs, 1, generator=generator)[0, 0])
+            logits = self.logits(torch.from_numpy(grid).unsqueeze(0), torch.tensor([t]), noise)
+            log_p = torch.log_softmax(logits, dim=1)
+            a = int(torch.multinomial(log_p.exp(), 1, generator=generator)[0, 0])
             actions[t] = a
-            log_probs[t] = float(torch.log_softmax(logits, dim=1)[0, a])
-            _place(grid[0], t, a, n)
+            log_probs[t] = float(log_p[0, a])
+            _place(grid, t, a, n)
         return {"noise": noise[0].numpy(), "actions": actions, "log_prob": log_probs}
 
-    def observations(self, actions: torch.Tensor) -> torch.Tensor:
+    def observations(self, actions: np.ndarray) -> torch.Tensor:
         """The grids seen before each step, ``(B, T, 3, N, N)``, rebuilt from the actions ``(B, T)``."""
         b, t_max = actions.shape
         n = self.size
-        grids = torch.zeros(b, t_max, 3, n, n)
-        current = torch.zeros(b, 3, n, n)
-        for t in range(t_max):
-            grids[:, t] = current
-            for i in range(b):
-                _place(current[i], t, int(actions[i, t]), n)
-        return grids
+        grids = np.zeros((b, t_max, 3, n, n), dtype=np.float32)
+        for i in range(b):
+            current = np.zeros((3, n, n), dtype=np.float32)
+            for t in range(t_max):
+                grids[i, t] = current
+                _place(current, t, int(actions[i, t]), n)
+        return torch.from_numpy(grids)
 
     def log_prob_entropy(self, batch: Mapping[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
         """Per-step log-probabilities ``(B, T)`` and entropies ``(B, T)`` of stored actions."""
@@ -205,23 +205,23 @@ class MazeAdversary(nn.Module):
         return dist.log_prob(flat).reshape(b, t_max), dist.entropy().reshape(b, t_max)
 
     def collate(self, records: Sequence[Mapping[str, Any]]) -> dict[str, torch.Tensor]:
-        actions = torch.as_tensor(np.stack([r["actions"] for r in records]), dtype=torch.int64)
+        actions = np.stack([r["actions"] for r in records]).astype(np.int64)
         return {
             "noise": torch.as_tensor(np.stack([r["noise"] for r in records]), dtype=torch.float32),
-            "actions": actions,
+            "actions": torch.from_numpy(actions),
             "grids": self.observations(actions),
             "log_prob": torch.as_tensor(np.stack([r["log_prob"] for r in records]), dtype=torch.float32),
         }
 
 
-def _place(grid: torch.Tensor, t: int, cell: int, n: int) -> None:
+def _place(grid: np.ndarray, t: int, cell: int, n: int) -> None:
     """Apply action ``cell`` at step ``t`` to ``grid`` (3, N, N): goal, agent, then walls (no-op if occupied)."""
     y, x = divmod(cell, n)
     if t == 0:
         grid[1, y, x] = 1.0
     elif t == 1:
         grid[2, y, x] = 1.0
-    elif grid[:, y, x].sum() == 0:
+    elif not grid[:, y, x].any():
         grid[0, y, x] = 1.0
 
 
