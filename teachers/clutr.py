@@ -15,7 +15,7 @@ sequence is a valid level. The adversary's reward is the regret, as in PAIRED; l
 The VAE is named by ``vae``: a shipped name (:data:`SHIPPED_VAES`, e.g. ``"maze7"`` for the
 default 7 x 7 space with 12 walls) or a path to a file written by this module's script::
 
-    python -m autocurriculum.teachers.clutr --size 7 --max-walls 12 --output my_vae.pt
+    python -m autocurriculum.teachers.level_vae --size 7 --max-walls 12 --output my_vae.pt
 
 which pretrains on CPU in minutes and prints the reconstruction accuracy. Files are read with
 ``torch.load(weights_only=True)``.
@@ -23,7 +23,6 @@ which pretrains on CPU in minutes and prints the reconstruction accuracy. Files 
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -41,21 +40,6 @@ WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 
 #: VAEs shipped with the package, by name: the file under ``teachers/weights/``.
 SHIPPED_VAES: dict[str, str] = {"maze7": "clutr_vae_maze7.pt"}
-
-#: The shipped weights' pretraining settings (``python -m autocurriculum.teachers.clutr`` defaults).
-PRETRAIN_DEFAULTS: dict[str, Any] = {
-    "n_levels": 40_000,
-    "epochs": 30,
-    "batch_size": 256,
-    "learning_rate": 2e-3,
-    "beta": 0.05,
-    "warmup_epochs": 10,
-    "latent_dim": 16,
-    "embed_dim": 32,
-    "hidden": 128,
-    "seed": 0,
-}
-
 
 def vae_path(vae: str | Path) -> Path:
     """The file of ``vae``: a shipped name (:data:`SHIPPED_VAES`) or a path."""
@@ -136,7 +120,7 @@ class CLUTR(PAIRED):
         if meta["space"] != self.task_space.to_dict():
             raise ValueError(
                 f"{owner}.vae: {path} was trained on {meta['space']}, not on this teacher's {self.task_space.to_dict()}; "
-                "pretrain one for this space with python -m autocurriculum.teachers.clutr"
+                "pretrain one for this space with python -m autocurriculum.teachers.level_vae"
             )
         self.vae_ = vae
         self.vae_meta_ = {k: v for k, v in meta.items() if k != "state_dict"}
@@ -191,35 +175,3 @@ class CLUTR(PAIRED):
         vae.eval()
         super()._set_state(state)
         self.vae_ = vae
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    """Pretrain a CLUTR VAE on random levels and write it (``--output``); print its accuracy."""
-    parser = argparse.ArgumentParser(prog="python -m autocurriculum.teachers.clutr", description=main.__doc__)
-    parser.add_argument("--size", type=int, default=7)
-    parser.add_argument("--max-walls", type=int, default=12)
-    for key, value in PRETRAIN_DEFAULTS.items():
-        parser.add_argument(f"--{key.replace('_', '-')}", type=type(value), default=value)
-    parser.add_argument("--output", type=Path, default=WEIGHTS_DIR / SHIPPED_VAES["maze7"])
-    args = parser.parse_args(argv)
-
-    import torch
-
-    from autocurriculum.teachers.level_vae import pretrain, save_vae
-
-    torch.set_num_threads(1)  # reproducible to the bit on one thread
-    space = MazeLevelSpace(size=args.size, max_walls=args.max_walls)
-    settings = {key: getattr(args, key) for key in PRETRAIN_DEFAULTS}
-    vae, metrics = pretrain(space, **settings, log=print)
-    path = save_vae(vae, space, args.output, metrics, settings)
-    print(
-        f"| space | latent | levels | epochs | token accuracy | level accuracy | seconds | file |\n"
-        f"|---|---|---|---|---|---|---|---|\n"
-        f"| {args.size}x{args.size}, {args.max_walls} walls | {args.latent_dim} | {args.n_levels} | {args.epochs} "
-        f"| {metrics['token_accuracy']:.4f} | {metrics['level_accuracy']:.4f} | {metrics['seconds']:.0f} "
-        f"| {path} ({path.stat().st_size / 1024:.0f} KiB) |"
-    )
-
-
-if __name__ == "__main__":
-    main()

@@ -9,11 +9,11 @@ import pytest
 import torch
 
 from autocurriculum.teachers import CLUTR, MazeLevel, MazeLevelSpace, Teacher
-from autocurriculum.teachers.clutr import PRETRAIN_DEFAULTS, vae_path
+from autocurriculum.teachers.clutr import vae_path
 from autocurriculum.teachers.contract import parametrize_with_checks
+from autocurriculum.teachers.level_vae import PRETRAIN_DEFAULTS, load_vae, reconstruction_accuracy
 
 torch.set_num_threads(1)
-from autocurriculum.teachers.level_vae import load_vae, reconstruction_accuracy
 
 SPACE = MazeLevelSpace()  # the shipped VAE's space: 7 x 7, 12 walls
 
@@ -75,12 +75,16 @@ def test_state_holds_the_vae_and_the_adversary_and_resumes_exactly() -> None:
     state = pickle.loads(pickle.dumps(teacher.state_dict()))
     assert set(state["state"]["vae"]) == set(teacher.vae_.state_dict())
     restored = CLUTR(SPACE, batch_size=3, hidden=(8,), noise_dim=4, seed=7)
-    # a VAE changed after the checkpoint: the state's weights are the ones restored
-    restored.setup()
-    state["state"]["vae"] = {k: v.copy() for k, v in state["state"]["vae"].items()}
     restored.load_state_dict(state)
     for k, v in restored.vae_.state_dict().items():
         np.testing.assert_array_equal(v.numpy(), state["state"]["vae"][k])
+    # the VAE's weights come from the state, not from the file named by the constructor
+    nudged = pickle.loads(pickle.dumps(state))
+    key = next(iter(nudged["state"]["vae"]))
+    nudged["state"]["vae"][key] = nudged["state"]["vae"][key] + 0.5
+    other = CLUTR(SPACE, batch_size=3, hidden=(8,), noise_dim=4, seed=7)
+    other.load_state_dict(nudged)
+    np.testing.assert_array_equal(other.vae_.state_dict()[key].numpy(), nudged["state"]["vae"][key])
     for _ in range(6):
         a, b = teacher.sample(), restored.sample()
         assert a.task == b.task

@@ -14,11 +14,11 @@ from autocurriculum.teachers.contract import parametrize_with_checks
 torch.set_num_threads(1)
 
 BOX = BoxSpace([0.0, -1.0], [1.0, 1.0], names=["a", "b"])
-SMALL_MAZES = MazeLevelSpace(size=5, max_walls=4)
+SMALL_MAZES = MazeLevelSpace(size=4, max_walls=3)
 
 CONTRACT: list[Teacher] = [
-    PAIRED(BOX, batch_size=8, n_minibatches=2, hidden=(8,), noise_dim=4, seed=0),
-    PAIRED(SMALL_MAZES, batch_size=8, n_minibatches=2, hidden=(8,), channels=2, noise_dim=4, seed=0),
+    PAIRED(BOX, batch_size=8, n_epochs=1, n_minibatches=2, hidden=(8,), noise_dim=4, seed=0),
+    PAIRED(SMALL_MAZES, batch_size=8, n_epochs=1, n_minibatches=2, hidden=(8,), channels=2, noise_dim=4, seed=0),
 ]
 
 
@@ -127,18 +127,18 @@ def test_maze_adversary_builds_goal_then_agent_then_walls() -> None:
 
 
 def test_maze_adversary_moves_toward_higher_regret() -> None:
-    space = MazeLevelSpace()  # 7 x 7, 12 walls
+    space = MazeLevelSpace(size=5, max_walls=4)
 
     def regret(level: MazeLevel) -> float:
         return level.goal[0] / (space.size - 1)  # goals on the right are "hard"
 
     teacher = PAIRED(space, batch_size=16, learning_rate=1e-2, n_epochs=4, hidden=(32,), channels=4, noise_dim=4, seed=0)
     goals = []
-    for _ in range(480):
+    for _ in range(320):
         lesson = teacher.sample()
         goals.append(lesson.task.goal[0])
         teacher.update(lesson, {"score": regret(lesson.task)})
-    assert np.mean(goals[-64:]) > np.mean(goals[:64]) + 1.5, (np.mean(goals[:64]), np.mean(goals[-64:]))
+    assert np.mean(goals[-48:]) > np.mean(goals[:48]) + 1.2, (np.mean(goals[:48]), np.mean(goals[-48:]))
 
 
 def test_maze_state_resumes_exactly() -> None:
