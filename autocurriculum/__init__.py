@@ -49,10 +49,7 @@ from autocurriculum.teachers import (
 )
 
 # The task wrapper imports stable-baselines3 (and torch): load it on first use only.
-_LAZY = {
-    name: "autocurriculum.environments.task_wrapper"
-    for name in ("TaskVecEnv", "TaskVectorEnv", "TaskWrapper", "with_teacher")
-}
+_LAZY = {name: "autocurriculum.environments.task_wrapper" for name in ("TaskVecEnv", "TaskVectorEnv", "TaskWrapper", "with_teacher")}
 
 
 def __getattr__(name: str) -> Any:

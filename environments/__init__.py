@@ -50,11 +50,7 @@ _register_all()
 # mass and gravity as the task; 500 steps per episode as CartPole-v1.
 CARTPOLE_ID = f"{NAMESPACE}/ParametricCartPole-v0"
 if CARTPOLE_ID not in registry:
-    register(
-        id=CARTPOLE_ID,
-        entry_point="autocurriculum.environments.parametric_cartpole:ParametricCartPole",
-        max_episode_steps=500,
-    )
+    register(id=CARTPOLE_ID, entry_point="autocurriculum.environments.parametric_cartpole:ParametricCartPole", max_episode_steps=500)
 
 # Waypoints: a point mass visiting three waypoints in order, with a scripted expert (the ADS and
 # OT-imitation benchmark env); 100 steps per episode.

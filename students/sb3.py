@@ -711,9 +711,7 @@ class SB3Student(Student):
 
     def _imitation_kwargs(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(self.imitation, OTRewarder):
-            raise TypeError(
-                f"imitation: expected a autocurriculum.students.imitation.OTRewarder, got {type(self.imitation).__name__}"
-            )
+            raise TypeError(f"imitation: expected a autocurriculum.students.imitation.OTRewarder, got {type(self.imitation).__name__}")
         if not issubclass(self.algo_class, OffPolicyAlgorithm):
             raise ValueError(
                 f"imitation: {type(self).__name__} is on-policy; OT rewards are written into a replay buffer "
@@ -738,9 +736,7 @@ class SB3Student(Student):
         if teacher is None:
             return
         if not isinstance(teacher, Teacher):
-            raise TypeError(
-                f"discount_teacher: expected a autocurriculum.teachers.Teacher, got {type(teacher).__name__}"
-            )
+            raise TypeError(f"discount_teacher: expected a autocurriculum.teachers.Teacher, got {type(teacher).__name__}")
         space = teacher.task_space
         if not isinstance(space, BoxSpace) or space.dim != 1:
             raise ValueError(

@@ -74,10 +74,7 @@ def test_cli_version() -> None:
     from importlib.metadata import version
 
     result = subprocess.run(
-        [sys.executable, "-m", "autocurriculum.experiments.cli", "--version"],
-        capture_output=True,
-        text=True,
-        check=False,
+        [sys.executable, "-m", "autocurriculum.experiments.cli", "--version"], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"autocurriculum {version('autocurriculum')}"
@@ -86,18 +83,7 @@ def test_cli_version() -> None:
 def test_wheel_top_level_is_autocurriculum_only(tmp_path: Path) -> None:
     pytest.importorskip("setuptools")
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "-q",
-            "--no-deps",
-            "--no-build-isolation",
-            "-w",
-            str(tmp_path),
-            str(ROOT),
-        ],
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(tmp_path), str(ROOT)],
         capture_output=True,
         text=True,
         check=False,

@@ -80,10 +80,7 @@ BAD_COMPONENTS = [
     ({"name": "alp_gmm", "params": {"preset": "tmа"}}, "unknown preset"),
     ({"name": "alp_gmm", "params": {"seed": 3}}, "'seed' and 'task_space' are set by the runner"),
     ({"name": "nosuchmodule:Thing"}, "teacher.name: cannot import module 'nosuchmodule'"),
-    (
-        {"name": "autocurriculum.teachers.spaces:BoxSpace"},
-        "is <class 'autocurriculum.teachers.spaces.BoxSpace'>, not a autocurriculum.teachers.Teacher subclass",
-    ),
+    ({"name": "autocurriculum.teachers.spaces:BoxSpace"}, "is <class 'autocurriculum.teachers.spaces.BoxSpace'>, not a autocurriculum.teachers.Teacher subclass"),
 ]
 
 
