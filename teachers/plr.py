@@ -100,7 +100,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from autocurriculum.teachers.base import Feedback, Lesson, Teacher
-from autocurriculum.teachers.levels import MazeLevelSpace
+from autocurriculum.teachers.levels import MazeLevelSpace, row_task, task_row
 from autocurriculum.teachers.random_teacher import gaussian_params
 from autocurriculum.teachers.spaces import BoxSpace, DiscreteSpace, TaskSpace
 from autocurriculum.teachers.validation import is_int, is_number
@@ -463,16 +463,7 @@ class PLR(Teacher):
 
     def _buffered_task(self, slot: int) -> Any:
         """The task in buffer slot ``slot``: a vector, an id, or a level decoded from its encoding."""
-        space = self.task_space
-        if isinstance(space, BoxSpace):
-            return self.tasks_[slot].copy()
-        if isinstance(space, MazeLevelSpace):
-            return space.decode(self.tasks_[slot], strict=True)
-        return int(self.tasks_[slot])
-
-    def _stored(self, task: Any) -> Any:
-        """A task as the buffer row stores it (a level's encoding over a level space)."""
-        return self.task_space.encode(task) if isinstance(self.task_space, MazeLevelSpace) else task
+        return row_task(self.task_space, self.tasks_[slot])
 
     def _sample_edit(self) -> tuple[Any, str, dict[str, Any]]:
         space = self.task_space
@@ -561,7 +552,7 @@ class PLR(Teacher):
             self.slot_of_level_.pop(int(self.level_ids_[slot]), None)
             if isinstance(self.task_space, DiscreteSpace):
                 self.slot_of_task_.pop(int(self.tasks_[slot]), None)
-        self.tasks_[slot] = self._stored(task)
+        self.tasks_[slot] = task_row(self.task_space, task)
         self.scores_[slot] = score
         self.last_sampled_[slot] = sampled_at
         self.level_ids_[slot] = uid
