@@ -12,6 +12,9 @@ Tags are grouped by prefix, keyed by the student's progress (steps, episodes or 
 * ``teacher/task_space``: an image of the task space (first two dimensions) with recent tasks
   coloured by learning progress, score or return, and the teacher's mixture drawn on top where
   it has one;
+* ``teacher/levels/generated`` and ``teacher/levels/replayed``: over a maze level space, the
+  most recent levels the teacher generated (new, random, edited, probed) and replayed (from a
+  buffer), drawn side by side (:func:`~autocurriculum.experiments.plots.level_mosaic`);
 * ``config``: the resolved configuration as text, and as hyperparameters at the end.
 """
 
@@ -26,14 +29,19 @@ import numpy as np
 import yaml
 
 from autocurriculum.experiments.config import LoggingConfig
-from autocurriculum.experiments.plots import task_space_image
+from autocurriculum.experiments.plots import level_mosaic, task_space_image
 from autocurriculum.students.base import EpisodeRecord
 from autocurriculum.teachers.base import Teacher
+from autocurriculum.teachers.levels import MazeLevelSpace
 from autocurriculum.teachers.spaces import BoxSpace, DiscreteSpace
 
 __all__ = ["RunMonitor"]
 
 RECENT = 2000  # tasks kept for histograms and images
+#: Levels per image of ``teacher/levels/...``.
+LEVELS_PER_IMAGE = 16
+#: Lesson origins that replay a stored level; every other origin counts as generated.
+REPLAY_ORIGINS = frozenset({"replay", "buffer"})
 #: Keys of a teacher's ``plot_data()`` that colour its tasks, in order of preference.
 PLOT_VALUE_KEYS = ("values", "alp", "score", "value")
 
@@ -103,6 +111,9 @@ class RunMonitor:
 
     def task_space_image(self, teacher: Teacher, step: int) -> None:
         space = teacher.task_space
+        if self.writer is not None and isinstance(space, MazeLevelSpace) and self._recent:
+            self.level_images(step)
+            return
         if self.writer is None or not isinstance(space, BoxSpace) or not self._recent:
             return
         means = covariances = None
@@ -118,6 +129,21 @@ class RunMonitor:
             values = np.array([_value(r) for r in recent], dtype=np.float64)
         img = task_space_image(tasks, values, space.low, space.high, means=means, covariances=covariances)
         self.writer.add_image("teacher/task_space", img, step, dataformats="HWC")
+
+    def level_images(self, step: int) -> None:
+        """The most recent generated and replayed levels, as two mosaics (``teacher/levels/...``)."""
+        if self.writer is None:
+            return
+        groups: dict[str, list[Any]] = {"generated": [], "replayed": []}
+        for record in reversed(self._recent):
+            key = "replayed" if record.lesson.origin in REPLAY_ORIGINS else "generated"
+            if len(groups[key]) < LEVELS_PER_IMAGE:
+                groups[key].append(record.lesson.task)
+            if all(len(v) >= LEVELS_PER_IMAGE for v in groups.values()):
+                break
+        for key, levels in groups.items():
+            if levels:
+                self.writer.add_image(f"teacher/levels/{key}", level_mosaic(levels[::-1]), step, dataformats="HWC")
 
     def evaluation(self, results: dict[str, float], step: int) -> None:
         if self.writer is not None:

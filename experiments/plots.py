@@ -4,6 +4,8 @@
   coloured by a value (learning progress, regret score, return) and, when the teacher has a
   mixture model, its components as 2-sigma ellipses.
 * :func:`learning_curves_svg` draws mean +- std curves per teacher over steps, for ``report``.
+* :func:`level_mosaic` draws maze levels (walls, goal, agent) side by side as one RGB array,
+  for TensorBoard images of the levels a curriculum proposes.
 """
 
 from __future__ import annotations
@@ -13,7 +15,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["learning_curves_svg", "task_space_image"]
+from autocurriculum.teachers.levels import MazeLevel, level_grid
+
+__all__ = ["learning_curves_svg", "level_image", "level_mosaic", "task_space_image"]
+
+#: Colours of :func:`level_image` by cell code of :func:`~autocurriculum.teachers.levels.level_grid`
+#: (empty, wall, goal, agent), and of the border.
+_LEVEL_COLOURS = np.array([[16, 16, 16], [140, 140, 140], [40, 200, 60], [230, 40, 40]], dtype=np.uint8)
+_BORDER = np.array([90, 90, 90], dtype=np.uint8)
 
 # A perceptually ordered dark-blue -> green -> yellow ramp (anchors of the viridis map).
 _RAMP = np.array(
@@ -142,3 +151,31 @@ def learning_curves_svg(
         out.append(f'<text x="{left + pw + 38}" y="{ly + 4}">{html.escape(label)}</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
+
+
+def level_image(level: MazeLevel, cell: int = 6) -> np.ndarray:
+    """A maze level as an ``((N + 2) * cell, (N + 2) * cell, 3)`` uint8 image, border included.
+
+    Dark cells are free, grey cells walls, the green cell the goal, the red cell the agent's start.
+    """
+    grid = level_grid(level)
+    img = np.empty((level.size + 2, level.size + 2, 3), dtype=np.uint8)
+    img[:] = _BORDER
+    img[1:-1, 1:-1] = _LEVEL_COLOURS[grid]
+    return np.repeat(np.repeat(img, cell, axis=0), cell, axis=1)
+
+
+def level_mosaic(levels: Sequence[MazeLevel], columns: int = 8, cell: int = 6, gap: int = 4) -> np.ndarray:
+    """Levels side by side, ``columns`` per row, each in a tile of the largest level's size (HWC uint8)."""
+    if not levels:
+        raise ValueError("level_mosaic: expected at least one level")
+    tiles = [level_image(lv, cell) for lv in levels]
+    side = max(t.shape[0] for t in tiles)
+    cols = min(columns, len(tiles))
+    rows = -(-len(tiles) // cols)
+    out = np.full((rows * (side + gap) + gap, cols * (side + gap) + gap, 3), 255, dtype=np.uint8)
+    for i, tile in enumerate(tiles):
+        r, c = divmod(i, cols)
+        y, x = gap + r * (side + gap), gap + c * (side + gap)
+        out[y : y + tile.shape[0], x : x + tile.shape[1]] = tile
+    return out

@@ -312,9 +312,10 @@ def _sb3_student(kind: str) -> Callable[[dict[str, Any], EnvironmentConfig | Non
                 f"evaluation.episodes: the {kind} student plays each test task once, deterministically; got {evaluation.episodes}"
             )
         test_set = evaluation.test_set
-        if test_set is not None and not (isinstance(test_set, list) and test_set):
+        if test_set is not None and not (isinstance(test_set, (list, dict)) and test_set):
             raise ConfigError(
-                f"evaluation.test_set: expected a non-empty list of tasks (or nothing for the default), got {test_set!r}"
+                "evaluation.test_set: expected a non-empty list of tasks or mapping name -> task (or nothing for "
+                f"the default), got {test_set!r}"
             )
         cls = {"ppo": PPOStudent, "sac": SACStudent, "paired": PAIREDStudent}[kind]
         if params.get("discount_teacher") is not None:
@@ -373,6 +374,8 @@ def _sb3_params(
     mastery_threshold: float = 230.0,
     n_eval_envs: int = 8,
     eval_seed: int = 12345,
+    sampled_levels: int = 0,
+    sampled_attempts: int = 1,
     normalize: bool | None = None,
     score: str = "positive_value_loss",
     return_bounds: tuple[float, float] | None = None,

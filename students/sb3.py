@@ -14,7 +14,16 @@ set. What it adds to SB3:
 * **evaluation on a fixed test set** (:func:`stump_tracks_test_set`, the 10 x 10 grid of
   TeachMyAgent, by default for Stump Tracks; any list of tasks otherwise): the % of tasks
   mastered (return above ``mastery_threshold``, 230 by default) and the mean return, every
-  ``eval_every`` steps and on request; kept in :attr:`SB3Student.history`;
+  ``eval_every`` steps and on request; kept in :attr:`SB3Student.history`. A *named* test set
+  (a mapping, or the environment's ``default_test_tasks`` such as the held-out mazes of
+  ``autocurriculum/Maze-v0``) also reports the success of each named task when the environment
+  reports success, and their mean;
+* **the sampled-level protocol** of Sampling For Learnability (Rutherford et al., NeurIPS
+  2024): with ``sampled_levels > 0``, every evaluation also plays that many uniformly
+  generated *solvable* levels (the same ones each time, drawn from ``eval_seed``),
+  ``sampled_attempts`` times each with the stochastic policy, and reports the mean success and
+  its CVaR at 10 % and 1 % (:func:`cvar`: the mean success rate of the worst alpha fraction of
+  levels);
 * **regret scores** for teachers whose ``requires`` contains ``"score"`` (PLR, Robust PLR,
   ACCEL; Jiang et al., "Prioritized Level Replay", ICML 2021, and "Replay-Guided Adversarial
   Environment Design", NeurIPS 2021): positive value loss, L1 value loss and MaxMC per episode,
@@ -80,6 +89,7 @@ __all__ = [
     "RegretScorer",
     "SACStudent",
     "SB3Student",
+    "cvar",
     "stump_tracks_test_set",
 ]
 
@@ -108,6 +118,25 @@ SAC_TEACHMYAGENT: dict[str, Any] = {
     "gamma": 0.99,
     "policy_kwargs": {"net_arch": [400, 300]},
 }
+
+#: The CVaR levels of the sampled-level protocol (SFL reports 10 % and 1 %), by metric suffix.
+CVAR_ALPHAS: dict[str, float] = {"cvar10": 0.10, "cvar1": 0.01}
+
+
+def cvar(values: Sequence[float] | np.ndarray, alpha: float) -> float:
+    """Conditional value at risk of the lower tail: the mean of the worst ``ceil(alpha * n)`` values.
+
+    Sampling For Learnability (Rutherford et al., NeurIPS 2024) reports it over per-level
+    success rates at alpha = 10 % and 1 %.
+    """
+    arr = np.sort(np.asarray(values, dtype=np.float64).reshape(-1))
+    if arr.size == 0:
+        raise ValueError("cvar: expected at least one value")
+    if not 0.0 < alpha <= 1.0:
+        raise ValueError(f"cvar: alpha must lie in (0, 1], got {alpha!r}")
+    k = max(1, math.ceil(alpha * arr.size - 1e-9))
+    return float(arr[:k].mean())
+
 
 #: Regret scores of Jiang et al. (TEACHERS.md section 6), by name.
 SCORE_FUNCTIONS = ("positive_value_loss", "l1_value_loss", "max_mc")
@@ -433,8 +462,11 @@ class SB3Student(Student):
     total_timesteps:
         Budget in environment steps; :meth:`learn` without ``amount`` trains up to it.
     test_tasks:
-        The test set: a sequence of tasks. Default: :func:`stump_tracks_test_set` for Stump Tracks,
-        none otherwise.
+        The test set: a sequence of tasks, or a mapping name -> task (results per name). Default:
+        :func:`stump_tracks_test_set` for Stump Tracks, the environment's ``default_test_tasks``
+        where it has them (the held-out mazes), none otherwise. Test tasks are checked against
+        the environment's ``test_task_space`` where it has one (mazes of other sizes), else its
+        ``task_space``.
     mastery_threshold:
         A test task is mastered when its return exceeds this (default 230, TeachMyAgent).
     eval_every:
@@ -443,7 +475,14 @@ class SB3Student(Student):
     n_eval_envs:
         In-process copies that play the test set (default 8).
     eval_seed:
-        Seed of the evaluation environments, reset at every evaluation (default 12345).
+        Seed of the evaluation environments, reset at every evaluation (default 12345), and of
+        the sampled levels.
+    sampled_levels:
+        Uniformly generated solvable levels played at every evaluation (default 0: none). They
+        come from the environment's ``level_space`` (else its ``task_space``), with its
+        ``sample_solvable`` where it has one.
+    sampled_attempts:
+        Episodes per sampled level, with the stochastic policy (default 1).
     normalize:
         Wrap the training env in ``VecNormalize`` (observations and rewards); default per
         algorithm (PPO: ``True``, SAC: ``False``).
@@ -498,6 +537,8 @@ class SB3Student(Student):
         eval_every: int | None = None,
         n_eval_envs: int = 8,
         eval_seed: int = 12345,
+        sampled_levels: int = 0,
+        sampled_attempts: int = 1,
         normalize: bool | None = None,
         score: str = "positive_value_loss",
         return_bounds: tuple[float, float] | None = None,
@@ -520,6 +561,8 @@ class SB3Student(Student):
         self.eval_every = eval_every
         self.n_eval_envs = n_eval_envs
         self.eval_seed = eval_seed
+        self.sampled_levels = sampled_levels
+        self.sampled_attempts = sampled_attempts
         self.normalize = normalize
         self.score = score
         self.return_bounds = return_bounds
@@ -543,10 +586,13 @@ class SB3Student(Student):
         raise TypeError(f"env: expected a gymnasium id or a factory returning an env, got {env!r}")
 
     def _validate(self) -> None:
-        for name in ("n_envs", "n_eval_envs"):
+        for name in ("n_envs", "n_eval_envs", "sampled_attempts"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
                 raise ValueError(f"{name}: expected a positive integer, got {v!r}")
+        v = self.sampled_levels
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
+            raise ValueError(f"sampled_levels: expected a non-negative integer, got {v!r}")
         for name in ("total_timesteps", "eval_every", "discount_every"):
             v = getattr(self, name)
             if v is not None and (isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1):
@@ -568,6 +614,7 @@ class SB3Student(Student):
             env = self._env_factory()()
             try:
                 space = env.get_wrapper_attr("task_space")
+                self.env_extras_ = {name: _wrapper_attr(env, name) for name in _ENV_EXTRAS}
             except AttributeError:
                 raise TypeError(
                     f"env: {env} exposes no task_space; the student needs an env with a task space"
@@ -578,6 +625,16 @@ class SB3Student(Student):
                 raise TypeError(f"env: task_space must be a autocurriculum.teachers.spaces.TaskSpace, got {space!r}")
             self.task_space_ = space
         return self.task_space_
+
+    def _env_extra(self, name: str) -> Any:
+        """An optional attribute of the environment (:data:`_ENV_EXTRAS`), ``None`` where it has none."""
+        _ = self.task_space  # reads the environment once
+        return self.env_extras_.get(name)
+
+    @property
+    def test_task_space(self) -> TaskSpace:
+        """The space test tasks belong to: the env's ``test_task_space``, else its ``task_space``."""
+        return self._env_extra("test_task_space") or self.task_space
 
     def teacher_defaults(self, accepted: Collection[str]) -> dict[str, Any]:
         """``return_bounds`` for teachers that normalise returns: ``(-150, 350)`` on Stump Tracks."""
@@ -745,12 +802,25 @@ class SB3Student(Student):
         return self.gamma
 
     def _test_tasks(self) -> np.ndarray | list[Any] | None:
+        """The test set (checked); sets ``test_names_`` (``None`` for an unnamed list)."""
         tasks = self.test_tasks
+        self.test_names_: list[str] | None = None
         if tasks is None:
-            return stump_tracks_test_set() if self.env == STUMP_TRACKS_ID else None
+            if self.env == STUMP_TRACKS_ID:
+                return stump_tracks_test_set()
+            tasks = self._env_extra("default_test_tasks")
+            if tasks is None:
+                return None
         if len(tasks) == 0:
             raise ValueError("test_tasks: expected at least one task (or None), got an empty sequence")
-        return [self.task_space.check(t, f"test_tasks[{i}]") for i, t in enumerate(tasks)]
+        space = self.test_task_space
+        if isinstance(tasks, Mapping):
+            for name in tasks:
+                if not isinstance(name, str) or not name:
+                    raise TypeError(f"test_tasks: names must be non-empty strings, got {name!r}")
+            self.test_names_ = list(tasks)
+            return [space.check(t, f"test_tasks[{name!r}]") for name, t in tasks.items()]
+        return [space.check(t, f"test_tasks[{i}]") for i, t in enumerate(tasks)]
 
     def bind(self, teacher: Teacher) -> None:
         """Build the environments and the model around ``teacher`` (the experiment runner's hook)."""
@@ -896,18 +966,29 @@ class SB3Student(Student):
 
         Observations are normalised with the training statistics, which are not updated.
         Returns ``{"mastered_percent", "mean_return", "n_tasks"}``; the per-task returns go to
-        :attr:`history` under ``"returns"``.
+        :attr:`history` under ``"returns"``. When the environment reports success: a named test
+        set (the default one) adds ``"success/<name>"`` per task and ``"success_mean"``; with
+        ``sampled_levels`` the sampled-level protocol adds ``"sampled_success"``,
+        ``"sampled_cvar10"`` and ``"sampled_cvar1"``.
         """
         self._ensure_setup(None)
+        names = None
         if tasks is None:
             if self.test_tasks_ is None:
                 raise ValueError("tasks: no test set; pass tasks, or build the student with test_tasks")
-            tasks = self.test_tasks_
+            tasks, names = self.test_tasks_, self.test_names_
         t0 = time.perf_counter()
-        source = FixedLessons(list(tasks), self.task_space)
+        source = FixedLessons(list(tasks), self.test_task_space)
         returns = self._play(source)
         mastered = float(np.mean(returns > self.mastery_threshold) * 100.0)
         result = {"mastered_percent": mastered, "mean_return": float(returns.mean()), "n_tasks": float(len(returns))}
+        successes = [source.results[i].success for i in range(len(source.tasks))]
+        if names is not None and all(v is not None for v in successes):
+            for name, ok in zip(names, successes, strict=True):
+                result[f"success/{name}"] = float(bool(ok))
+            result["success_mean"] = float(np.mean([bool(v) for v in successes]))
+        if self.sampled_levels:
+            result.update(self._evaluate_sampled())
         self.eval_seconds_ += time.perf_counter() - t0
         self.n_evaluations_ += 1
         self.history.append(
@@ -921,13 +1002,38 @@ class SB3Student(Student):
         )
         return result
 
-    @typing.overload
-    def _play(self, source: FixedLessons, record: typing.Literal[False] = ...) -> np.ndarray: ...
+    def sampled_eval_levels(self) -> list[Any]:
+        """The levels of the sampled-level protocol: ``sampled_levels`` solvable draws from ``eval_seed``."""
+        space = self._env_extra("level_space") or self.task_space
+        rng = np.random.default_rng(self.eval_seed)
+        draw = getattr(space, "sample_solvable", space.sample)
+        return [draw(rng) for _ in range(int(self.sampled_levels))]
+
+    def _evaluate_sampled(self) -> dict[str, float]:
+        """Success rate per sampled level over ``sampled_attempts`` stochastic episodes; mean and CVaR."""
+        if getattr(self, "sampled_levels_", None) is None:
+            self.sampled_levels_ = self.sampled_eval_levels()
+        levels = self.sampled_levels_
+        k = int(self.sampled_attempts)
+        source = FixedLessons([lv for lv in levels for _ in range(k)], self.test_task_space)
+        self._play(source, deterministic=False)
+        ok = np.array([bool(source.results[i].success) for i in range(len(source.tasks))], dtype=np.float64)
+        rates = ok.reshape(len(levels), k).mean(axis=1)
+        out = {"sampled_success": float(rates.mean())}
+        out.update({f"sampled_{key}": cvar(rates, alpha) for key, alpha in CVAR_ALPHAS.items()})
+        return out
 
     @typing.overload
-    def _play(self, source: FixedLessons, record: typing.Literal[True]) -> tuple[np.ndarray, list[np.ndarray]]: ...
+    def _play(
+        self, source: FixedLessons, record: typing.Literal[False] = ..., deterministic: bool = ...
+    ) -> np.ndarray: ...
 
-    def _play(self, source: FixedLessons, record: bool = False) -> Any:
+    @typing.overload
+    def _play(
+        self, source: FixedLessons, record: typing.Literal[True], deterministic: bool = ...
+    ) -> tuple[np.ndarray, list[np.ndarray]]: ...
+
+    def _play(self, source: FixedLessons, record: bool = False, deterministic: bool = True) -> Any:
         """Play every task of ``source`` once; their returns (and, with ``record``, raw observations)."""
         n = min(self.n_eval_envs, len(source.tasks))
         base = DummyVecEnv([self._env_factory()] * n)
@@ -949,7 +1055,7 @@ class SB3Student(Student):
                     for i, lesson in enumerate(task_env._tracker.current):
                         if lesson.origin == "test":
                             observed.setdefault(int(lesson.id), []).append(np.array(raw[i], dtype=np.float64))
-                actions, _ = self.model_.predict(obs, deterministic=True)
+                actions, _ = self.model_.predict(obs, deterministic=deterministic)
                 obs, _, _, _ = env.step(actions)
         finally:
             env.close()
@@ -1115,6 +1221,18 @@ class SB3Student(Student):
             venv.close()
             self.venv_ = None  # type: ignore[assignment]
             self.model_ = None  # type: ignore[assignment]
+
+
+#: Optional environment attributes the student reads: the space of test tasks, the default
+#: (named) test set, and the space the sampled-level protocol draws from.
+_ENV_EXTRAS = ("test_task_space", "default_test_tasks", "level_space")
+
+
+def _wrapper_attr(env: gym.Env, name: str) -> Any:
+    try:
+        return env.get_wrapper_attr(name)
+    except AttributeError:
+        return None
 
 
 def _make_env(env_id: str, kwargs: dict[str, Any]) -> gym.Env:

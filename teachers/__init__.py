@@ -19,6 +19,7 @@ from autocurriculum.teachers.plr import PLR, PLR_PRESETS
 from autocurriculum.teachers.random_teacher import Random
 from autocurriculum.teachers.registry import TEACHERS, make_teacher, register_teacher
 from autocurriculum.teachers.riac import RIAC, RIAC_PRESETS
+from autocurriculum.teachers.sfl import SFL
 from autocurriculum.teachers.spaces import (
     BoxSpace,
     DiscreteSpace,
@@ -40,6 +41,7 @@ register_teacher(PacingCurriculum)
 register_teacher(FixedExponentialPacing)
 register_teacher(CyclicalCurriculum)
 register_teacher(ADS)
+register_teacher(SFL)
 register_teacher(PAIRED)
 register_teacher(CLUTR)
 
@@ -73,6 +75,7 @@ __all__ = [
     "RIAC",
     "RIAC_PRESETS",
     "Random",
+    "SFL",
     "SubsetSpace",
     "TaskSpace",
     "Teacher",

@@ -44,7 +44,9 @@ __all__ = [
     "MazeLevel",
     "MazeLevelSpace",
     "level_grid",
+    "row_task",
     "shortest_path_length",
+    "task_row",
 ]
 
 #: Cell codes of :func:`level_grid`.
@@ -462,3 +464,21 @@ class MazeLevelSpace(TaskSpace):
 
     def to_plain(self, task: Any) -> dict[str, Any]:
         return self.check(task).to_dict()
+
+
+def task_row(space: TaskSpace, task: Any) -> Any:
+    """A task as teachers store it in arrays and state dicts: a level's encoding, else the task.
+
+    Box tasks are float vectors and discrete tasks integers already; a
+    :class:`MazeLevel` becomes :meth:`MazeLevelSpace.encode`'s int64 array.
+    """
+    return space.encode(task) if isinstance(space, MazeLevelSpace) else task
+
+
+def row_task(space: TaskSpace, row: Any) -> Any:
+    """The inverse of :func:`task_row`: a box vector (copied), an integer id, or the decoded level."""
+    if isinstance(space, MazeLevelSpace):
+        return space.decode(np.asarray(row, dtype=np.int64), strict=True)
+    if np.ndim(row) == 0:
+        return int(row)
+    return np.array(row, dtype=np.float64)
