@@ -402,6 +402,8 @@ def _paired_params(
     mastery_threshold: float = 230.0,
     n_eval_envs: int = 8,
     eval_seed: int = 12345,
+    sampled_levels: int = 0,
+    sampled_attempts: int = 1,
     normalize: bool | None = None,
     return_bounds: tuple[float, float] | None = None,
     algo_kwargs: dict[str, Any] | None = None,

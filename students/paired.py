@@ -72,8 +72,9 @@ class PAIREDStudent(Student):
         paper's protagonist and antagonist share an architecture). ``n_envs`` is also the number
         of levels per round; ``algo_kwargs["n_steps"]`` the rollout length per level (make it at
         least one episode long).
-    test_tasks, mastery_threshold, eval_every, n_eval_envs, eval_seed:
-        The protagonist's evaluation (see :class:`~autocurriculum.students.sb3.PPOStudent`).
+    test_tasks, mastery_threshold, eval_every, n_eval_envs, eval_seed, sampled_levels, sampled_attempts:
+        The protagonist's evaluation (see :class:`~autocurriculum.students.sb3.PPOStudent`: test set,
+        default the env's held-out tasks; the sampled-level protocol).
     return_bounds:
         Offered to teachers that take ``return_bounds``.
     teacher:
@@ -99,6 +100,8 @@ class PAIREDStudent(Student):
         eval_every: int | None = None,
         n_eval_envs: int = 8,
         eval_seed: int = 12345,
+        sampled_levels: int = 0,
+        sampled_attempts: int = 1,
         normalize: bool | None = None,
         return_bounds: tuple[float, float] | None = None,
         algo_kwargs: Mapping[str, Any] | None = None,
@@ -115,6 +118,8 @@ class PAIREDStudent(Student):
         self.eval_every = eval_every
         self.n_eval_envs = n_eval_envs
         self.eval_seed = eval_seed
+        self.sampled_levels = sampled_levels
+        self.sampled_attempts = sampled_attempts
         self.normalize = normalize
         self.return_bounds = return_bounds
         self.algo_kwargs = algo_kwargs
@@ -132,7 +137,14 @@ class PAIREDStudent(Student):
         }
         antagonist_seed = None if seed is None else int(np.random.SeedSequence([int(seed), 1]).generate_state(1)[0])
         #: The learner that is evaluated (the paper's protagonist).
-        self.protagonist = PPOStudent(env, test_tasks=test_tasks, seed=seed, **common)
+        self.protagonist = PPOStudent(
+            env,
+            test_tasks=test_tasks,
+            sampled_levels=sampled_levels,
+            sampled_attempts=sampled_attempts,
+            seed=seed,
+            **common,
+        )
         #: The learner whose best return on a level sets the regret (the paper's antagonist).
         self.antagonist = PPOStudent(env, test_tasks=test_tasks, seed=antagonist_seed, **common)
 
@@ -294,13 +306,19 @@ class PAIREDStudent(Student):
         return self.protagonist.history
 
     # ------------------------------------------------------------------ metrics and checkpoints
+    @property
+    def teacher_seconds(self) -> float:
+        """Wall time spent in the teacher's ``sample`` and ``update``."""
+        return float(getattr(self, "teacher_seconds_", 0.0))
+
     def metrics(self) -> dict[str, float]:
         out = {
             "steps": float(self.progress),
             "rounds": float(getattr(self, "n_rounds_", 0)),
             "levels": float(getattr(self, "n_levels_", 0)),
             "wall_seconds": float(getattr(self, "wall_seconds_", 0.0)),
-            "teacher_seconds": float(getattr(self, "teacher_seconds_", 0.0)),
+            "teacher_seconds": self.teacher_seconds,
+            "eval_seconds": float(getattr(self.protagonist, "eval_seconds_", 0.0)),
         }
         out.update({f"round/{k}": v for k, v in getattr(self, "last_round_", {}).items()})
         for role in ("protagonist", "antagonist"):
@@ -309,10 +327,13 @@ class PAIREDStudent(Student):
                 m = learner.metrics()
                 out[f"{role}/steps"] = m["steps"]
                 out[f"{role}/episodes"] = m["episodes"]
-        history = self.protagonist.history if getattr(self.protagonist, "model_", None) is not None else []
-        if history:
-            out["mastered_percent"] = history[-1]["mastered_percent"]
-            out["mean_return"] = history[-1]["mean_return"]
+        out["episodes"] = out.get("protagonist/episodes", 0.0) + out.get("antagonist/episodes", 0.0)
+        if getattr(self.protagonist, "model_", None) is not None:
+            # the protagonist's latest evaluation, under the names the PPO student uses
+            evaluated = {k: v for k, v in self.protagonist.metrics().items() if k not in out and "/" not in k}
+            for key in ("steps", "episodes", "gamma", "wall_seconds", "teacher_seconds", "discount_seconds"):
+                evaluated.pop(key, None)
+            out.update(evaluated)
         return out
 
     def state_dict(self) -> dict[str, Any]:

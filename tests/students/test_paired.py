@@ -110,3 +110,28 @@ def test_any_teacher_can_drive_it_and_errors_are_named() -> None:
     with pytest.raises(ValueError, match="amount"):
         student.learn(teacher, 0)
     student.close()
+
+
+def test_smoke_on_the_maze_env_with_the_sequential_adversary() -> None:
+    from autocurriculum.teachers import MazeLevel
+
+    student = PAIREDStudent(
+        "autocurriculum/Maze-v0",
+        n_envs=2,
+        vec_env="dummy",
+        n_eval_envs=2,
+        sampled_levels=2,
+        algo_kwargs={"n_steps": 32, "batch_size": 32, "n_epochs": 1, "policy_kwargs": {"net_arch": [8]}},
+        seed=0,
+    )
+    teacher = PAIRED(student.task_space, batch_size=2, hidden=(8,), channels=2, noise_dim=4, seed=0)
+    records = student.learn(teacher, 128)
+    assert student.progress == 128 and len(records) == 2
+    for record in records:
+        assert isinstance(record.lesson.task, MazeLevel)
+        assert record.feedback.score >= 0.0
+    assert teacher.metrics()["policy_updates"] == 1.0
+    result = student.evaluate()  # the protagonist on the env's held-out mazes and sampled levels
+    assert "success_mean" in result and "sampled_success" in result
+    assert student.metrics()["evaluations"] == 1.0
+    student.close()
