@@ -6,7 +6,8 @@ curriculum, on randomly generated levels written as integer sequences with sorte
 stays frozen. The teacher is PAIRED's one-step generator (:class:`~autocurriculum.teachers.paired.PAIRED`
 over a :class:`~autocurriculum.teachers.spaces.BoxSpace`) over the latent box
 ``[-latent_bound, latent_bound]^latent_dim``; each latent vector is decoded greedily into a token
-sequence and turned into a level by the space's tolerant decode
+sequence (each position restricted to the tokens it may hold) and turned into a level by the
+space's tolerant decode
 (:meth:`~autocurriculum.teachers.levels.MazeLevelSpace.decode`: duplicate walls and walls on the
 agent or goal are dropped, an agent on the goal moves to the next free cell), so every decoded
 sequence is a valid level. The adversary's reward is the regret, as in PAIRED; lessons are
@@ -122,7 +123,10 @@ class CLUTR(PAIRED):
                 f"{owner}.vae: {path} was trained on {meta['space']}, not on this teacher's {self.task_space.to_dict()}; "
                 "pretrain one for this space with python -m autocurriculum.teachers.level_vae"
             )
+        from autocurriculum.teachers.level_vae import position_mask
+
         self.vae_ = vae
+        self.token_mask_ = position_mask(self.task_space)
         self.vae_meta_ = {k: v for k, v in meta.items() if k != "state_dict"}
         d = int(vae.latent_dim)
         bound = float(self.latent_bound)
@@ -139,11 +143,17 @@ class CLUTR(PAIRED):
         return self.decode(latent), record
 
     def decode(self, latent: Any) -> Any:
-        """The level a latent vector decodes to (greedy decoding, then the space's tolerant decode)."""
+        """The level a latent vector decodes to.
+
+        Greedy decoding restricted to the tokens each position allows (cells for the goal and the
+        agent, 0..3 for the direction, cells or padding for walls), then the space's tolerant
+        decode (duplicate walls and walls on the agent or goal dropped, an agent on the goal
+        moved to the next free cell).
+        """
         import torch
 
         z = torch.as_tensor(np.asarray(latent, dtype=np.float32).reshape(1, -1))
-        codes = self.vae_.generate(z)[0].numpy()
+        codes = self.vae_.generate(z, self.token_mask_)[0].numpy()
         return self.task_space.decode(codes)  # type: ignore[attr-defined]
 
     def encode(self, level: Any) -> np.ndarray:

@@ -4,12 +4,14 @@ Azad et al., "CLUTR: Curriculum Learning via Unsupervised Task Representation Le
 ICML 2023. A level is written as the space's fixed-length integer sequence
 (:meth:`autocurriculum.teachers.levels.MazeLevelSpace.encode`: goal, agent, direction, then the
 wall cells sorted, so the code does not depend on the order walls were placed, then padding).
-A GRU encoder reads the embedded tokens and gives the mean and log-variance of a Gaussian
+A bidirectional GRU encoder reads the embedded tokens and gives the mean and log-variance of a Gaussian
 posterior; a GRU decoder, whose initial state and every input are conditioned on the latent
 vector, predicts the sequence token by token (teacher forcing in training, greedy decoding in
 :meth:`LevelVAE.generate`). The loss is the token cross-entropy plus ``beta`` times the KL
 divergence to ``N(0, I)``, with ``beta`` annealed linearly from 0 over the first epochs (Bowman
-et al. 2016) to a small final value that keeps reconstructions sharp.
+et al. 2016) to a small final value that keeps reconstructions sharp, and word dropout (the
+decoder sees the previous token only with probability ``1 - word_dropout``, so it must read
+the latent vector).
 
 The paper's VAE has a 64-dimensional latent space and is trained on millions of random 13 x 13
 levels on a GPU; the default here (:func:`pretrain`: 16 latent dimensions, 128 GRU units,
@@ -34,7 +36,15 @@ from torch import nn
 
 from autocurriculum.teachers.adversary import make_generator
 
-__all__ = ["PRETRAIN_DEFAULTS", "LevelVAE", "load_vae", "pretrain", "reconstruction_accuracy", "save_vae"]
+__all__ = [
+    "PRETRAIN_DEFAULTS",
+    "LevelVAE",
+    "load_vae",
+    "position_mask",
+    "pretrain",
+    "reconstruction_accuracy",
+    "save_vae",
+]
 
 #: The shipped weights' pretraining settings (this module's script defaults).
 PRETRAIN_DEFAULTS: dict[str, Any] = {
@@ -44,6 +54,7 @@ PRETRAIN_DEFAULTS: dict[str, Any] = {
     "learning_rate": 2e-3,
     "beta": 0.05,
     "warmup_epochs": 10,
+    "word_dropout": 0.5,
     "latent_dim": 16,
     "embed_dim": 32,
     "hidden": 128,
@@ -78,9 +89,9 @@ class LevelVAE(nn.Module):
         self.vocab_size, self.seq_len, self.latent_dim = int(vocab_size), int(seq_len), int(latent_dim)
         self.start = self.vocab_size  # the decoder's start token
         self.embed = nn.Embedding(self.vocab_size + 1, embed_dim)
-        self.encoder = nn.GRU(embed_dim, hidden, batch_first=True)
-        self.to_mu = nn.Linear(hidden, latent_dim)
-        self.to_logvar = nn.Linear(hidden, latent_dim)
+        self.encoder = nn.GRU(embed_dim, hidden, batch_first=True, bidirectional=True)
+        self.to_mu = nn.Linear(2 * hidden, latent_dim)
+        self.to_logvar = nn.Linear(2 * hidden, latent_dim)
         self.to_hidden = nn.Linear(latent_dim, hidden)
         self.decoder = nn.GRU(embed_dim + latent_dim, hidden, batch_first=True)
         self.out = nn.Linear(hidden, vocab_size)
@@ -88,47 +99,80 @@ class LevelVAE(nn.Module):
     def encode(self, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``(B, L)`` int tokens -> posterior mean and log-variance ``(B, latent_dim)`` each."""
         _, h = self.encoder(self.embed(tokens))
-        return self.to_mu(h[-1]), self.to_logvar(h[-1])
+        both = torch.cat([h[-2], h[-1]], dim=1)  # the last states of the forward and backward passes
+        return self.to_mu(both), self.to_logvar(both)
 
-    def decode_logits(self, z: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
-        """Teacher-forced logits ``(B, L, vocab)`` of ``tokens`` given latents ``z``."""
+    def decode_logits(
+        self, z: torch.Tensor, tokens: torch.Tensor, keep: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """Teacher-forced logits ``(B, L, vocab)`` of ``tokens`` given latents ``z``.
+
+        ``keep`` (``(B, L)`` booleans) marks the previous-token inputs the decoder sees; the
+        others are replaced by the start token (word dropout, Bowman et al. 2016).
+        """
         start = torch.full((tokens.shape[0], 1), self.start, dtype=torch.int64)
-        inputs = self.embed(torch.cat([start, tokens[:, :-1]], dim=1))
+        previous = torch.cat([start, tokens[:, :-1]], dim=1)
+        if keep is not None:
+            previous = torch.where(keep, previous, torch.full_like(previous, self.start))
+        inputs = self.embed(previous)
         zs = z.unsqueeze(1).expand(-1, tokens.shape[1], -1)
         h0 = torch.tanh(self.to_hidden(z)).unsqueeze(0)
         out, _ = self.decoder(torch.cat([inputs, zs], dim=2), h0.contiguous())
         return self.out(out)
 
     @torch.no_grad()
-    def generate(self, z: torch.Tensor) -> torch.Tensor:
-        """Greedy decoding: latents ``(B, latent_dim)`` -> tokens ``(B, L)``."""
+    def generate(self, z: torch.Tensor, allowed: np.ndarray | None = None) -> torch.Tensor:
+        """Greedy decoding: latents ``(B, latent_dim)`` -> tokens ``(B, L)``.
+
+        ``allowed`` (``(L, vocab)`` booleans, :func:`position_mask`) restricts each position to
+        the tokens it may hold; the most likely allowed token is chosen and fed back.
+        """
         b = z.shape[0]
+        mask = None if allowed is None else torch.as_tensor(np.asarray(allowed, dtype=bool))
         h = torch.tanh(self.to_hidden(z)).unsqueeze(0).contiguous()
         token = torch.full((b, 1), self.start, dtype=torch.int64)
         out = torch.empty(b, self.seq_len, dtype=torch.int64)
         for t in range(self.seq_len):
             step, h = self.decoder(torch.cat([self.embed(token), z.unsqueeze(1)], dim=2), h)
-            token = self.out(step).argmax(dim=2)
+            logits = self.out(step)
+            if mask is not None:
+                logits = logits.masked_fill(~mask[t], -torch.inf)
+            token = logits.argmax(dim=2)
             out[:, t] = token[:, 0]
         return out
 
 
-def _loss(vae: LevelVAE, tokens: torch.Tensor, beta: float, generator: torch.Generator) -> tuple[torch.Tensor, float, float]:
+def position_mask(space: Any) -> np.ndarray:
+    """The tokens each position of a maze encoding may hold, ``(encoding_length, vocab_size)``.
+
+    The layout of :meth:`~autocurriculum.teachers.levels.MazeLevelSpace.encode`: goal and agent
+    are cells (not the pad token), the direction is 0..3, wall slots are cells or padding.
+    """
+    mask = np.ones((space.encoding_length, space.vocab_size), dtype=bool)
+    mask[0:2, space.pad] = False
+    mask[2, 4:] = False
+    return mask
+
+
+def _loss(
+    vae: LevelVAE, tokens: torch.Tensor, beta: float, word_dropout: float, generator: torch.Generator
+) -> tuple[torch.Tensor, float, float]:
     mu, logvar = vae.encode(tokens)
     eps = torch.randn(mu.shape, generator=generator)
     z = mu + eps * torch.exp(0.5 * logvar)
-    logits = vae.decode_logits(z, tokens)
+    keep = torch.rand(tokens.shape, generator=generator) >= word_dropout
+    logits = vae.decode_logits(z, tokens, keep)
     rec = nn.functional.cross_entropy(logits.reshape(-1, vae.vocab_size), tokens.reshape(-1), reduction="sum") / tokens.shape[0]
     kl = (-0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(dim=1)).mean()
     return rec + beta * kl, float(rec.detach()), float(kl.detach())
 
 
 @torch.no_grad()
-def reconstruction_accuracy(vae: LevelVAE, tokens: np.ndarray) -> tuple[float, float]:
+def reconstruction_accuracy(vae: LevelVAE, tokens: np.ndarray, allowed: np.ndarray | None = None) -> tuple[float, float]:
     """Token accuracy and whole-sequence accuracy of greedy decoding from the posterior mean."""
     t = torch.as_tensor(tokens, dtype=torch.int64)
     mu, _ = vae.encode(t)
-    decoded = vae.generate(mu)
+    decoded = vae.generate(mu, allowed)
     same = decoded == t
     return float(same.float().mean()), float(same.all(dim=1).float().mean())
 
@@ -142,6 +186,7 @@ def pretrain(
     learning_rate: float = 2e-3,
     beta: float = 0.05,
     warmup_epochs: int = 10,
+    word_dropout: float = 0.5,
     latent_dim: int = 16,
     embed_dim: int = 32,
     hidden: int = 128,
@@ -162,8 +207,12 @@ def pretrain(
     with torch.no_grad():
         for p in vae.parameters():
             p.copy_(torch.empty(p.shape).uniform_(-0.1, 0.1, generator=gen))
+        # start with little posterior noise, so that the decoder learns to read z before the KL
+        # term (annealed in) widens the posterior: a guard against posterior collapse
+        vae.to_logvar.bias.fill_(-6.0)
     optimizer = torch.optim.Adam(vae.parameters(), lr=learning_rate)
     tokens = torch.as_tensor(data, dtype=torch.int64)
+    mask = position_mask(space)
     t0 = time.perf_counter()
     rec = kl = float("nan")
     for epoch in range(int(epochs)):
@@ -171,15 +220,20 @@ def pretrain(
         vae.train()
         order = torch.randperm(tokens.shape[0], generator=gen)
         for start in range(0, tokens.shape[0], batch_size):
-            loss, rec, kl = _loss(vae, tokens[order[start : start + batch_size]], b, gen)
+            loss, rec, kl = _loss(vae, tokens[order[start : start + batch_size]], b, word_dropout, gen)
             optimizer.zero_grad()
             loss.backward()
             nn.utils.clip_grad_norm_(vae.parameters(), 5.0)
             optimizer.step()
         if log is not None:
-            log(f"epoch {epoch + 1}/{epochs}: reconstruction {rec:.3f} nats/level, KL {kl:.3f}, beta {b:.3f}")
+            vae.eval()
+            acc, _ = reconstruction_accuracy(vae, data[:500], mask)
+            log(
+                f"epoch {epoch + 1}/{epochs}: reconstruction {rec:.3f} nats/level, KL {kl:.3f}, beta {b:.3f}, "
+                f"token accuracy {acc:.3f} ({time.perf_counter() - t0:.0f} s)"
+            )
     vae.eval()
-    token_acc, level_acc = reconstruction_accuracy(vae, data[:2000])
+    token_acc, level_acc = reconstruction_accuracy(vae, data[:2000], mask)
     return vae, {
         "token_accuracy": token_acc,
         "level_accuracy": level_acc,

@@ -20,6 +20,7 @@ STUDENT_OVERRIDES = {
     "classification": {"reference_epochs": 1},
     "ppo": {"n_eval_envs": 2, "algo_kwargs": {"n_steps": 128, "batch_size": 64, "n_epochs": 1}},
     "sac": {"n_envs": 1, "n_eval_envs": 2, "algo_kwargs": {"learning_starts": 64, "batch_size": 64}},
+    "paired": {"n_eval_envs": 2, "algo_kwargs": {"n_steps": 64, "batch_size": 64, "n_epochs": 1}},
 }
 
 
