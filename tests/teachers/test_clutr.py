@@ -26,8 +26,9 @@ torch.set_num_threads(1)
 
 SPACE = MazeLevelSpace()  # the shipped VAE's space: 7 x 7, 12 walls
 
-#: Stated accuracy of the shipped VAE on levels it was trained on (greedy decoding from the mean).
-MIN_TOKEN_ACCURACY = 0.90
+#: Stated accuracy of the shipped VAE on levels it was trained on (greedy decoding from the mean;
+#: the pretraining script measured 0.957 of tokens and 0.68 of whole levels on 2,000 of them).
+MIN_TOKEN_ACCURACY = 0.93
 
 #: A tiny space and a tiny VAE, trained in a second, for the checks that draw thousands of levels.
 TINY_SPACE = MazeLevelSpace(size=4, max_walls=3)
