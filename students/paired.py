@@ -74,7 +74,10 @@ class PAIREDStudent(Student):
         least one episode long).
     test_tasks, mastery_threshold, eval_every, n_eval_envs, eval_seed, sampled_levels, sampled_attempts:
         The protagonist's evaluation (see :class:`~autocurriculum.students.sb3.PPOStudent`: test set,
-        default the env's held-out tasks; the sampled-level protocol).
+        default the env's held-out tasks; the sampled-level protocol). ``eval_every`` counts this
+        student's steps (both learners).
+    total_timesteps:
+        Budget of both learners' steps together; :meth:`learn` without ``amount`` trains up to it.
     return_bounds:
         Offered to teachers that take ``return_bounds``.
     teacher:
@@ -198,11 +201,6 @@ class PAIREDStudent(Student):
     def progress(self) -> int:
         """Environment steps of both learners together."""
         return self.protagonist.progress + self.antagonist.progress
-
-    @property
-    def round_steps(self) -> int:
-        """Steps one round costs: both learners' rollouts."""
-        return 2 * int(self.protagonist.model.n_steps) * int(self.n_envs)  # type: ignore[attr-defined]
 
     def learn(self, teacher: Teacher | None = None, amount: int | None = None) -> list[EpisodeRecord]:
         """Play rounds until at least ``amount`` more steps (both learners) have been taken.
