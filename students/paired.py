@@ -278,8 +278,7 @@ class PAIREDStudent(Student):
         assert isinstance(source, PinnedLessons)
         source.pin(lessons)
         model = learner.model_
-        model._last_obs = learner.venv_.reset()  # type: ignore[assignment] - every copy starts its new level
-        model._last_episode_starts = np.ones(int(self.n_envs), dtype=bool)
+        _restart_rollout(model, learner.venv_.reset())  # every copy starts its new level
         learner.learn(amount=int(model.n_steps) * int(self.n_envs))  # type: ignore[attr-defined] - one rollout
         unfinished = learner.task_env_._tracker.returns
         return [(list(fbs), float(unfinished[i])) for i, fbs in enumerate(source.outcomes)]
@@ -369,3 +368,13 @@ class PAIREDStudent(Student):
     def close(self) -> None:
         for learner in (self.protagonist, self.antagonist):
             learner.close()
+
+
+def _restart_rollout(model: Any, obs: Any) -> None:
+    """Make SB3's next rollout start from ``obs`` (the environments were just reset).
+
+    The one place that touches SB3 internals: ``OnPolicyAlgorithm.collect_rollouts`` continues
+    from ``_last_obs`` and ``_last_episode_starts`` (checked against stable-baselines3 2.3-2.9).
+    """
+    model._last_obs = obs
+    model._last_episode_starts = np.ones(model.n_envs, dtype=bool)
