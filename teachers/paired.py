@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from autocurriculum.teachers.base import Feedback, Lesson, Teacher
+from autocurriculum.teachers.levels import MazeLevel, MazeLevelSpace
 from autocurriculum.teachers.plr import _check_number
 from autocurriculum.teachers.spaces import BoxSpace, TaskSpace
 from autocurriculum.teachers.validation import is_int
@@ -65,14 +66,6 @@ PAIRED_PRESETS: dict[str, dict[str, Any]] = {
         "entropy_coef": 0.01,
     },
 }
-
-
-def _maze_space_type() -> type[TaskSpace] | None:
-    try:
-        from autocurriculum.teachers.levels import MazeLevelSpace
-    except ImportError:  # pragma: no cover - the level space ships with the package
-        return None
-    return MazeLevelSpace
 
 
 class PAIRED(Teacher):
@@ -110,9 +103,7 @@ class PAIRED(Teacher):
 
     name: ClassVar[str] = "paired"
     requires: ClassVar[frozenset[str]] = frozenset({"score"})
-    space_types: ClassVar[tuple[type[TaskSpace], ...]] = tuple(
-        t for t in (BoxSpace, _maze_space_type()) if t is not None
-    )
+    space_types: ClassVar[tuple[type[TaskSpace], ...]] = (BoxSpace, MazeLevelSpace)
 
     def __init__(
         self,
@@ -196,9 +187,10 @@ class PAIRED(Teacher):
         space = self.generator_space
         if isinstance(space, BoxSpace):
             return adversary.BoxAdversary(space.dim, int(self.noise_dim), [int(h) for h in self.hidden], generator)
+        assert isinstance(space, MazeLevelSpace)
         return adversary.MazeAdversary(
-            int(space.size),  # type: ignore[attr-defined]
-            int(space.max_walls),  # type: ignore[attr-defined]
+            space.size,
+            space.max_walls,
             int(self.noise_dim),
             int(self.channels),
             [int(h) for h in self.hidden],
@@ -214,15 +206,15 @@ class PAIRED(Teacher):
             return task, record
         return self._maze_level(record), record
 
-    def _maze_level(self, record: dict[str, Any]) -> Any:
+    def _maze_level(self, record: dict[str, Any]) -> MazeLevel:
         from autocurriculum.teachers.adversary import maze_parts
-        from autocurriculum.teachers.levels import MazeLevel
 
         space = self.task_space
-        goal, agent, walls = maze_parts(record["actions"], int(space.size))  # type: ignore[attr-defined]
+        assert isinstance(space, MazeLevelSpace)
+        goal, agent, walls = maze_parts(record["actions"], space.size)
         agent_dir = int(self.rng_.integers(4))
         record["agent_dir"] = agent_dir
-        return MazeLevel(size=int(space.size), agent=agent, agent_dir=agent_dir, goal=goal, walls=walls)  # type: ignore[attr-defined]
+        return MazeLevel(size=space.size, agent=agent, agent_dir=agent_dir, goal=goal, walls=walls)
 
     # ------------------------------------------------------------------ protocol
     def _sample(self) -> tuple[Any, str, dict[str, Any]]:
@@ -236,7 +228,8 @@ class PAIRED(Teacher):
         space = self.task_space
         if isinstance(space, BoxSpace):
             return np.asarray(task, dtype=np.float64).copy()
-        return np.asarray(space.encode(space.check(task)), dtype=np.int64)  # type: ignore[attr-defined]
+        assert isinstance(space, MazeLevelSpace)
+        return np.asarray(space.encode(space.check(task)), dtype=np.int64)
 
     def _update(self, lesson: Lesson, feedback: Feedback) -> None:
         owner = type(self).__name__
