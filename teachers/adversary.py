@@ -95,19 +95,23 @@ class BoxAdversary(nn.Module):
         return torch.distributions.Normal(self.mean(noise), self.log_std.exp().expand(noise.shape[0], self.dim))
 
     @torch.no_grad()
-    def act(self, generator: torch.Generator) -> dict[str, np.ndarray]:
-        """Draw one level: ``{"noise", "action", "log_prob", "unit"}`` as numpy arrays."""
-        noise = torch.randn(1, self.noise_dim, generator=generator)
+    def act(self, generator: torch.Generator, n: int = 1) -> list[dict[str, np.ndarray]]:
+        """Draw ``n`` levels: per level ``{"noise", "action", "log_prob", "unit"}`` as numpy arrays."""
+        noise = torch.randn(n, self.noise_dim, generator=generator)
         dist = self.distribution(noise)
-        eps = torch.randn(1, self.dim, generator=generator)
+        eps = torch.randn(n, self.dim, generator=generator)
         action = dist.mean + dist.stddev * eps
-        log_prob = dist.log_prob(action).sum(-1)
-        return {
-            "noise": noise[0].numpy(),
-            "action": action[0].numpy(),
-            "log_prob": log_prob.numpy().astype(np.float32),
-            "unit": torch.sigmoid(action[0]).double().numpy(),
-        }
+        log_prob = dist.log_prob(action).sum(-1, keepdim=True)
+        unit = torch.sigmoid(action).double()
+        return [
+            {
+                "noise": noise[i].numpy().copy(),
+                "action": action[i].numpy().copy(),
+                "log_prob": log_prob[i].numpy().copy(),
+                "unit": unit[i].numpy().copy(),
+            }
+            for i in range(n)
+        ]
 
     def log_prob_entropy(self, batch: Mapping[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
         """Per-level log-probabilities ``(B, 1)`` and entropies ``(B, 1)`` of stored actions."""
@@ -164,21 +168,25 @@ class MazeAdversary(nn.Module):
         return logits.masked_fill(agent_step, -1e9)
 
     @torch.no_grad()
-    def act(self, generator: torch.Generator) -> dict[str, np.ndarray]:
-        """Build one level: ``{"noise", "actions", "log_prob"}`` (actions are cell indices ``y * N + x``)."""
-        n = self.size
-        noise = torch.randn(1, self.noise_dim, generator=generator)
-        grid = np.zeros((3, n, n), dtype=np.float32)
-        actions = np.zeros(self.n_steps, dtype=np.int64)
-        log_probs = np.zeros(self.n_steps, dtype=np.float32)
+    def act(self, generator: torch.Generator, n: int = 1) -> list[dict[str, np.ndarray]]:
+        """Build ``n`` levels at once: per level ``{"noise", "actions", "log_prob"}`` (cells ``y * N + x``)."""
+        size = self.size
+        noise = torch.randn(n, self.noise_dim, generator=generator)
+        grids = np.zeros((n, 3, size, size), dtype=np.float32)
+        actions = np.zeros((n, self.n_steps), dtype=np.int64)
+        log_probs = np.zeros((n, self.n_steps), dtype=np.float32)
         for t in range(self.n_steps):
-            logits = self.logits(torch.from_numpy(grid).unsqueeze(0), torch.tensor([t]), noise)
+            logits = self.logits(torch.from_numpy(grids.copy()), torch.full((n,), t, dtype=torch.int64), noise)
             log_p = torch.log_softmax(logits, dim=1)
-            a = int(torch.multinomial(log_p.exp(), 1, generator=generator)[0, 0])
-            actions[t] = a
-            log_probs[t] = float(log_p[0, a])
-            _place(grid, t, a, n)
-        return {"noise": noise[0].numpy(), "actions": actions, "log_prob": log_probs}
+            a = torch.multinomial(log_p.exp(), 1, generator=generator)
+            actions[:, t] = a[:, 0].numpy()
+            log_probs[:, t] = log_p.gather(1, a)[:, 0].numpy()
+            for i in range(n):
+                _place(grids[i], t, int(actions[i, t]), size)
+        return [
+            {"noise": noise[i].numpy().copy(), "actions": actions[i].copy(), "log_prob": log_probs[i].copy()}
+            for i in range(n)
+        ]
 
     def observations(self, actions: np.ndarray) -> torch.Tensor:
         """The grids seen before each step, ``(B, T, 3, N, N)``, rebuilt from the actions ``(B, T)``."""

@@ -137,10 +137,18 @@ class CLUTR(PAIRED):
         """The latent box the adversary acts in."""
         return self.latent_space_
 
-    def _generate(self) -> tuple[Any, dict[str, Any]]:
-        latent, record = super()._generate()
-        record["latent"] = np.asarray(latent, dtype=np.float64)
-        return self.decode(latent), record
+    def _generate(self, n: int) -> list[dict[str, Any]]:
+        import torch
+
+        records = super()._generate(n)  # their "task" is a latent vector of the box
+        latents = np.stack([record["task"] for record in records])
+        codes = self.vae_.generate(torch.as_tensor(latents, dtype=torch.float32), self.token_mask_).numpy()
+        space = self.task_space
+        assert isinstance(space, MazeLevelSpace)
+        for record, code in zip(records, codes, strict=True):
+            record["latent"] = record["task"]
+            record["task"] = space.encode(space.decode(code))
+        return records
 
     def decode(self, latent: Any) -> Any:
         """The level a latent vector decodes to.

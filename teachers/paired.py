@@ -169,6 +169,7 @@ class PAIRED(Teacher):
         self.torch_rng_ = adversary.make_generator(seed)
         self.policy_ = self._build_policy(self.torch_rng_)
         self.optimizer_ = adversary.build_optimizer(self.policy_, float(self.learning_rate))
+        self.queue_: list[dict[str, Any]] = []
         self.pending_: dict[int, dict[str, Any]] = {}
         self.batch_: list[dict[str, Any]] = []
         self.n_policy_updates_ = 0
@@ -197,14 +198,17 @@ class PAIRED(Teacher):
             generator,
         )
 
-    def _generate(self) -> tuple[Any, dict[str, Any]]:
-        """One task and the record the update needs (plain numpy data)."""
-        record = self.policy_.act(self.torch_rng_)
+    def _generate(self, n: int) -> list[dict[str, Any]]:
+        """``n`` levels from the current policy, each a record of plain numpy data whose ``"task"``
+        is the level (the box vector, or the level space's integer encoding)."""
+        records = self.policy_.act(self.torch_rng_, n)
         space = self.generator_space
-        if isinstance(space, BoxSpace):
-            task = space.from_unit(record.pop("unit"))
-            return task, record
-        return self._maze_level(record), record
+        for record in records:
+            if isinstance(space, BoxSpace):
+                record["task"] = space.from_unit(record.pop("unit"))
+            else:
+                record["task"] = self._task_key(self._maze_level(record))
+        return records
 
     def _maze_level(self, record: dict[str, Any]) -> MazeLevel:
         from autocurriculum.teachers.adversary import maze_parts
@@ -218,10 +222,13 @@ class PAIRED(Teacher):
 
     # ------------------------------------------------------------------ protocol
     def _sample(self) -> tuple[Any, str, dict[str, Any]]:
-        task, record = self._generate()
-        record["task"] = self._task_key(task)
+        # levels are generated batch_size at a time (one batched pass of the generator), from the
+        # policy of the moment: the queue empties as the batch that trains the policy fills
+        if not self.queue_:
+            self.queue_ = self._generate(int(self.batch_size))
+        record = self.queue_.pop(0)
         self.pending_[self.n_sampled_] = record
-        return task, "generated", {}
+        return self.task_space.check(record["task"], "generated level"), "generated", {}
 
     def _task_key(self, task: Any) -> np.ndarray:
         """A task as a numpy array (the level space's integer encoding, or the box vector)."""
@@ -280,6 +287,7 @@ class PAIRED(Teacher):
         out = {
             "policy_updates": float(self.n_policy_updates_),
             "pending": float(len(self.pending_)),
+            "queued": float(len(self.queue_)),
             "last_regret": self.last_regret_,
         }
         out.update({k: float(v) for k, v in self.last_stats_.items()})
@@ -313,6 +321,7 @@ class PAIRED(Teacher):
             "policy": adversary.module_state(self.policy_),
             "optimizer": adversary.optimizer_state(self.optimizer_),
             "torch_rng": adversary.torch_rng_state(self.torch_rng_),
+            "queue": copy.deepcopy(self.queue_),
             "pending": {int(k): copy.deepcopy(v) for k, v in self.pending_.items()},
             "batch": copy.deepcopy(self.batch_),
             "n_policy_updates": self.n_policy_updates_,
@@ -323,7 +332,17 @@ class PAIRED(Teacher):
     def _set_state(self, state: dict[str, Any]) -> None:
         from autocurriculum.teachers import adversary
 
-        expected = {"policy", "optimizer", "torch_rng", "pending", "batch", "n_policy_updates", "last_stats", "last_regret"}
+        expected = {
+            "policy",
+            "optimizer",
+            "torch_rng",
+            "queue",
+            "pending",
+            "batch",
+            "n_policy_updates",
+            "last_stats",
+            "last_regret",
+        }
         if not isinstance(state, dict) or set(state) != expected:
             got = sorted(state) if isinstance(state, dict) else type(state).__name__
             raise ValueError(f"load_state_dict: state['state'] must have keys {sorted(expected)}, got {got}")
@@ -336,6 +355,7 @@ class PAIRED(Teacher):
             raise ValueError(f"load_state_dict: the adversary's network or optimiser state does not fit: {e}") from e
         adversary.set_torch_rng_state(self.torch_rng_, state["torch_rng"])
         self.policy_, self.optimizer_ = policy, optimizer
+        self.queue_ = list(state["queue"])
         self.pending_ = {int(k): v for k, v in state["pending"].items()}
         self.batch_ = list(state["batch"])
         self.n_policy_updates_ = int(state["n_policy_updates"])
