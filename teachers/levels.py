@@ -43,6 +43,7 @@ __all__ = [
     "CELL_WALL",
     "MazeLevel",
     "MazeLevelSpace",
+    "check_rows",
     "level_grid",
     "row_task",
     "shortest_path_length",
@@ -482,3 +483,10 @@ def row_task(space: TaskSpace, row: Any) -> Any:
     if np.ndim(row) == 0:
         return int(row)
     return np.array(row, dtype=np.float64)
+
+
+def check_rows(space: TaskSpace, rows: Any, name: str) -> None:
+    """Raise ValueError unless every stored row of a level space decodes strictly (loaded state dicts)."""
+    if isinstance(space, MazeLevelSpace):
+        for i, row in enumerate(np.asarray(rows)):
+            space.decode(row, strict=True, name=f"{name}[{i}]")
