@@ -86,3 +86,13 @@ def test_default_test_set_is_the_held_out_mazes_and_sampled_protocol_reports_cva
     assert all(shortest_path_length(lv) is not None for lv in levels)
     assert teacher.metrics()["probe_steps"] > 0
     student.close()
+
+
+def test_sfl_probe_rollouts_take_no_gradient_step_but_count_in_the_budget() -> None:
+    student = _student()
+    teacher = SFL(student.task_space, n_probe=100, probe_episodes=2, buffer_size=5, period=1000, seed=0)
+    student.learn(teacher, 256)  # two rollouts of 2 x 64 steps, all probe episodes
+    assert student.progress >= 256
+    assert student.model.skipped_updates == 2
+    assert teacher.metrics()["probing"] == 1.0 and teacher.metrics()["train_steps"] == 0
+    student.close()
