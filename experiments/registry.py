@@ -373,6 +373,7 @@ def _sb3_params(
     mastery_threshold: float = 230.0,
     n_eval_envs: int = 8,
     eval_seed: int = 12345,
+    eval_attempts: int = 1,
     sampled_levels: int = 0,
     sampled_attempts: int = 1,
     normalize: bool | None = None,

@@ -72,12 +72,13 @@ def test_plr_replays_seeds_of_the_seed_view() -> None:
 
 
 def test_default_test_set_is_the_held_out_mazes_and_sampled_protocol_reports_cvar() -> None:
-    student = _student(sampled_levels=6, sampled_attempts=2)
+    student = _student(sampled_levels=6, sampled_attempts=2, eval_attempts=2)
     teacher = SFL(student.task_space, n_probe=4, probe_episodes=2, buffer_size=2, period=64, seed=0)
     student.learn(teacher, 128)
     result = student.evaluate()
     names = list(held_out_mazes())
     assert [k for k in result if k.startswith("success/")] == [f"success/{n}" for n in names]
+    assert all(result[f"success/{n}"] in (0.0, 0.5, 1.0) for n in names)  # rates over 2 attempts
     for key in ("success_mean", "sampled_success", "sampled_cvar10", "sampled_cvar1"):
         assert 0.0 <= result[key] <= 1.0
     assert result["sampled_cvar1"] <= result["sampled_cvar10"] <= result["sampled_success"]
