@@ -72,7 +72,7 @@ class PAIREDStudent(Student):
         paper's protagonist and antagonist share an architecture). ``n_envs`` is also the number
         of levels per round; ``algo_kwargs["n_steps"]`` the rollout length per level (make it at
         least one episode long).
-    test_tasks, mastery_threshold, eval_every, n_eval_envs, eval_seed, sampled_levels, sampled_attempts:
+    test_tasks, mastery_threshold, eval_every, n_eval_envs, eval_seed, eval_attempts, sampled_levels, sampled_attempts:
         The protagonist's evaluation (see :class:`~autocurriculum.students.sb3.PPOStudent`: test set,
         default the env's held-out tasks; the sampled-level protocol). ``eval_every`` counts this
         student's steps (both learners).
@@ -103,6 +103,7 @@ class PAIREDStudent(Student):
         eval_every: int | None = None,
         n_eval_envs: int = 8,
         eval_seed: int = 12345,
+        eval_attempts: int = 1,
         sampled_levels: int = 0,
         sampled_attempts: int = 1,
         normalize: bool | None = None,
@@ -121,6 +122,7 @@ class PAIREDStudent(Student):
         self.eval_every = eval_every
         self.n_eval_envs = n_eval_envs
         self.eval_seed = eval_seed
+        self.eval_attempts = eval_attempts
         self.sampled_levels = sampled_levels
         self.sampled_attempts = sampled_attempts
         self.normalize = normalize
@@ -143,6 +145,7 @@ class PAIREDStudent(Student):
         self.protagonist = PPOStudent(
             env,
             test_tasks=test_tasks,
+            eval_attempts=eval_attempts,
             sampled_levels=sampled_levels,
             sampled_attempts=sampled_attempts,
             seed=seed,

@@ -477,6 +477,11 @@ class SB3Student(Student):
     eval_seed:
         Seed of the evaluation environments, reset at every evaluation (default 12345), and of
         the sampled levels.
+    eval_attempts:
+        Episodes per test task (default 1: the deterministic policy, once). More play the
+        stochastic policy that many times and average: a memoryless policy that is deterministic
+        loops forever in a maze it has not learned, so SFL evaluates held-out mazes over 5
+        stochastic attempts.
     sampled_levels:
         Uniformly generated solvable levels played at every evaluation (default 0: none). They
         come from the environment's ``level_space`` (else its ``task_space``), with its
@@ -537,6 +542,7 @@ class SB3Student(Student):
         eval_every: int | None = None,
         n_eval_envs: int = 8,
         eval_seed: int = 12345,
+        eval_attempts: int = 1,
         sampled_levels: int = 0,
         sampled_attempts: int = 1,
         normalize: bool | None = None,
@@ -561,6 +567,7 @@ class SB3Student(Student):
         self.eval_every = eval_every
         self.n_eval_envs = n_eval_envs
         self.eval_seed = eval_seed
+        self.eval_attempts = eval_attempts
         self.sampled_levels = sampled_levels
         self.sampled_attempts = sampled_attempts
         self.normalize = normalize
@@ -586,7 +593,7 @@ class SB3Student(Student):
         raise TypeError(f"env: expected a gymnasium id or a factory returning an env, got {env!r}")
 
     def _validate(self) -> None:
-        for name in ("n_envs", "n_eval_envs", "sampled_attempts"):
+        for name in ("n_envs", "n_eval_envs", "eval_attempts", "sampled_attempts"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
                 raise ValueError(f"{name}: expected a positive integer, got {v!r}")
@@ -962,14 +969,16 @@ class SB3Student(Student):
             self.evaluate()
 
     def evaluate(self, tasks: Sequence[Any] | np.ndarray | None = None) -> dict[str, float]:
-        """Play each test task once with the deterministic policy; report mastery and mean return.
+        """Play each test task once with the deterministic policy (``eval_attempts`` times with the
+        stochastic one when ``eval_attempts > 1``); report mastery and mean return.
 
         Observations are normalised with the training statistics, which are not updated.
         Returns ``{"mastered_percent", "mean_return", "n_tasks"}``; the per-task returns go to
         :attr:`history` under ``"returns"``. When the environment reports success: a named test
         set (the default one) adds ``"success/<name>"`` per task and ``"success_mean"``; with
         ``sampled_levels`` the sampled-level protocol adds ``"sampled_success"``,
-        ``"sampled_cvar10"`` and ``"sampled_cvar1"``.
+        ``"sampled_cvar10"`` and ``"sampled_cvar1"``. With several attempts, returns and successes
+        are means over a task's attempts.
         """
         self._ensure_setup(None)
         names = None
@@ -978,15 +987,17 @@ class SB3Student(Student):
                 raise ValueError("tasks: no test set; pass tasks, or build the student with test_tasks")
             tasks, names = self.test_tasks_, self.test_names_
         t0 = time.perf_counter()
-        source = FixedLessons(list(tasks), self.test_task_space)
-        returns = self._play(source)
+        tasks, k = list(tasks), int(self.eval_attempts)
+        source = FixedLessons([t for t in tasks for _ in range(k)], self.test_task_space)
+        returns = self._play(source, deterministic=k == 1).reshape(len(tasks), k).mean(axis=1)
         mastered = float(np.mean(returns > self.mastery_threshold) * 100.0)
         result = {"mastered_percent": mastered, "mean_return": float(returns.mean()), "n_tasks": float(len(returns))}
         successes = [source.results[i].success for i in range(len(source.tasks))]
         if names is not None and all(v is not None for v in successes):
-            for name, ok in zip(names, successes, strict=True):
-                result[f"success/{name}"] = float(bool(ok))
-            result["success_mean"] = float(np.mean([bool(v) for v in successes]))
+            rates = np.array(successes, dtype=np.float64).reshape(len(tasks), k).mean(axis=1)
+            for name, rate in zip(names, rates, strict=True):
+                result[f"success/{name}"] = float(rate)
+            result["success_mean"] = float(rates.mean())
         if self.sampled_levels:
             result.update(self._evaluate_sampled())
         self.eval_seconds_ += time.perf_counter() - t0

@@ -7,8 +7,8 @@ and the sorted wall cells. :class:`MazeLevelSpace` is the :class:`~autocurriculu
 of such levels with at most ``max_walls`` walls, as in the UED papers' mazes:
 
 * PAIRED (Dennis et al., NeurIPS 2020) and Robust PLR (Jiang et al., NeurIPS 2021): a 13 x 13
-  interior (15 x 15 with the border), up to 50 walls for the adversary, 25 for domain
-  randomisation;
+  interior (15 x 15 with the border); domain randomisation places up to 25 walls, PAIRED's
+  adversary places walls one step at a time;
 * ACCEL (Parker-Holder et al., ICML 2022): the same grid with up to 60 walls, edits that add or
   remove a wall or move the goal;
 * SFL (Rutherford et al., NeurIPS 2024): 13 x 13 with up to 60 walls.
@@ -43,6 +43,7 @@ __all__ = [
     "CELL_WALL",
     "MazeLevel",
     "MazeLevelSpace",
+    "check_rows",
     "level_grid",
     "row_task",
     "shortest_path_length",
@@ -191,8 +192,8 @@ class MazeLevelSpace(TaskSpace):
         ``N`` (>= 3). Default 7: a 9 x 9 minigrid with its border, small enough for PPO to learn
         on a 2-core CPU in minutes. The papers use 13 (PAIRED, Robust PLR, ACCEL, SFL).
     max_walls:
-        Wall budget, ``0 <= max_walls <= N * N - 2``. Default 12 (about the density of the
-        papers' 25 walls on 13 x 13 doubled: 12 / 49 = 24 %, 25 / 169 = 15 %, 60 / 169 = 36 %).
+        Wall budget, ``0 <= max_walls <= N * N - 2``. Default 12: 24 % of the cells, between the
+        papers' 25 / 169 = 15 % and 60 / 169 = 36 %.
 
     Notes
     -----
@@ -482,3 +483,10 @@ def row_task(space: TaskSpace, row: Any) -> Any:
     if np.ndim(row) == 0:
         return int(row)
     return np.array(row, dtype=np.float64)
+
+
+def check_rows(space: TaskSpace, rows: Any, name: str) -> None:
+    """Raise ValueError unless every stored row of a level space decodes strictly (loaded state dicts)."""
+    if isinstance(space, MazeLevelSpace):
+        for i, row in enumerate(np.asarray(rows)):
+            space.decode(row, strict=True, name=f"{name}[{i}]")

@@ -100,7 +100,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from autocurriculum.teachers.base import Feedback, Lesson, Teacher
-from autocurriculum.teachers.levels import MazeLevelSpace, row_task, task_row
+from autocurriculum.teachers.levels import MazeLevelSpace, check_rows, row_task, task_row
 from autocurriculum.teachers.random_teacher import gaussian_params
 from autocurriculum.teachers.spaces import BoxSpace, DiscreteSpace, TaskSpace
 from autocurriculum.teachers.validation import is_int, is_number
@@ -624,6 +624,7 @@ class PLR(Teacher):
         n = int(np.asarray(state["scores"]).shape[0])
         if n > self.capacity_:
             raise ValueError(f"load_state_dict: the saved buffer holds {n} levels, more than capacity {self.capacity_}")
+        check_rows(self.task_space, state["tasks"], "load_state_dict: tasks")
         self.size_ = n
         self.tasks_[:n] = np.asarray(state["tasks"], dtype=self.tasks_.dtype).reshape(self.tasks_[:n].shape)
         self.scores_[:n] = state["scores"]

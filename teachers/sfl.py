@@ -61,7 +61,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from autocurriculum.teachers.base import Feedback, Lesson, Teacher
-from autocurriculum.teachers.levels import MazeLevelSpace, row_task, task_row
+from autocurriculum.teachers.levels import MazeLevelSpace, check_rows, row_task, task_row
 from autocurriculum.teachers.spaces import BoxSpace, DiscreteSpace, TaskSpace
 from autocurriculum.teachers.validation import is_int, is_number
 
@@ -293,6 +293,8 @@ class SFL(Teacher):
                 raise ValueError(
                     f"load_state_dict: '{name}' rows have shape {arr.shape[1:]}, expected {template.shape[1:]}"
                 )
+        check_rows(self.task_space, buffer, "load_state_dict: buffer")
+        check_rows(self.task_space, probe, "load_state_dict: probe")
         scores = np.asarray(state["buffer_scores"], dtype=np.float64)
         successes = np.asarray(state["successes"], dtype=np.int64)
         reports = np.asarray(state["reports"], dtype=np.int64)

@@ -72,12 +72,13 @@ def test_plr_replays_seeds_of_the_seed_view() -> None:
 
 
 def test_default_test_set_is_the_held_out_mazes_and_sampled_protocol_reports_cvar() -> None:
-    student = _student(sampled_levels=6, sampled_attempts=2)
+    student = _student(sampled_levels=6, sampled_attempts=2, eval_attempts=2)
     teacher = SFL(student.task_space, n_probe=4, probe_episodes=2, buffer_size=2, period=64, seed=0)
     student.learn(teacher, 128)
     result = student.evaluate()
     names = list(held_out_mazes())
     assert [k for k in result if k.startswith("success/")] == [f"success/{n}" for n in names]
+    assert all(result[f"success/{n}"] in (0.0, 0.5, 1.0) for n in names)  # rates over 2 attempts
     for key in ("success_mean", "sampled_success", "sampled_cvar10", "sampled_cvar1"):
         assert 0.0 <= result[key] <= 1.0
     assert result["sampled_cvar1"] <= result["sampled_cvar10"] <= result["sampled_success"]
@@ -85,4 +86,14 @@ def test_default_test_set_is_the_held_out_mazes_and_sampled_protocol_reports_cva
     assert len(levels) == 6 and levels == student.sampled_eval_levels()  # the same levels every time
     assert all(shortest_path_length(lv) is not None for lv in levels)
     assert teacher.metrics()["probe_steps"] > 0
+    student.close()
+
+
+def test_sfl_probe_rollouts_take_no_gradient_step_but_count_in_the_budget() -> None:
+    student = _student()
+    teacher = SFL(student.task_space, n_probe=100, probe_episodes=2, buffer_size=5, period=1000, seed=0)
+    student.learn(teacher, 256)  # two rollouts of 2 x 64 steps, all probe episodes
+    assert student.progress >= 256
+    assert student.model.skipped_updates == 2
+    assert teacher.metrics()["probing"] == 1.0 and teacher.metrics()["train_steps"] == 0
     student.close()

@@ -74,3 +74,12 @@ def test_box_only_parameters_still_guard_discrete_spaces() -> None:
 
     with pytest.raises(ValueError, match="edit_prob"):
         PLR(DiscreteSpace(5), edit_prob=0.5).setup()
+
+
+def test_loading_a_state_with_an_invalid_level_encoding_fails() -> None:
+    teacher = PLR(SPACE, buffer_size=6, seed=5)
+    _run(teacher, 10)
+    state = teacher.state_dict()
+    state["state"]["tasks"][0, 0] = state["state"]["tasks"][0, 1]  # goal on the agent's cell
+    with pytest.raises(ValueError, match=r"tasks\[0\]"):
+        PLR(SPACE, buffer_size=6, seed=5).load_state_dict(state)
