@@ -16,8 +16,11 @@ points, so that Box2D and the environment modules are only imported when an envi
   Parkour (Romac et al., ICML 2021): CPPN ground and ceiling, water, creepers; keyword arguments
   ``body``, ``creepers_width``, ``task_in_obs``, ``render_mode``; episodes of at most 2000 steps.
 
-Also registered: ``autocurriculum/ParametricCartPole-v0`` (:data:`CARTPOLE_ID`) and
-``autocurriculum/Waypoints-v0`` (:data:`WAYPOINTS_ID`), see below.
+Also registered: ``autocurriculum/ParametricCartPole-v0`` (:data:`CARTPOLE_ID`),
+``autocurriculum/Waypoints-v0`` (:data:`WAYPOINTS_ID`), and the minigrid mazes
+``autocurriculum/Maze-v0`` (:data:`MAZE_ID`, levels as :class:`~autocurriculum.teachers.levels.MazeLevel`)
+and ``autocurriculum/MazeSeeds-v0`` (:data:`MAZE_SEEDS_ID`, levels named by generator seeds),
+see below and :mod:`autocurriculum.environments.maze`.
 
 >>> import gymnasium as gym
 >>> import autocurriculum.environments
@@ -63,3 +66,12 @@ if CARTPOLE_ID not in registry:
 WAYPOINTS_ID = f"{NAMESPACE}/Waypoints-v0"
 if WAYPOINTS_ID not in registry:
     register(id=WAYPOINTS_ID, entry_point="autocurriculum.environments.waypoints:Waypoints", max_episode_steps=100)
+
+# Minigrid navigation mazes (UED papers' benchmark): a MazeLevelSpace task per episode, or a
+# seed naming a random level; minigrid truncates episodes itself (max_steps grows with N).
+MAZE_ID = f"{NAMESPACE}/Maze-v0"
+MAZE_SEEDS_ID = f"{NAMESPACE}/MazeSeeds-v0"
+if MAZE_ID not in registry:
+    register(id=MAZE_ID, entry_point="autocurriculum.environments.maze:Maze")
+if MAZE_SEEDS_ID not in registry:
+    register(id=MAZE_SEEDS_ID, entry_point="autocurriculum.environments.maze:MazeSeeds")

@@ -82,6 +82,7 @@ __all__ = [
     "ABANDONED",
     "EpisodeOutcome",
     "FixedLessons",
+    "PinnedLessons",
     "LessonSource",
     "SetTaskOnReset",
     "TaskVecEnv",
@@ -184,6 +185,59 @@ class FixedLessons:
         return len(self.results) == len(self.tasks)
 
 
+class PinnedLessons:
+    """A lesson source that gives each environment copy its own lesson, episode after episode.
+
+    For learners that must play given levels for a whole rollout, such as PAIRED's protagonist
+    and antagonist (Dennis et al., NeurIPS 2020): :meth:`pin` sets one lesson per copy; every
+    episode of copy ``i`` then plays ``lessons[i]`` (the vector wrappers ask
+    :meth:`lesson_for` instead of ``sample``), and the outcome of every finished episode is
+    kept in :attr:`outcomes`, per copy, until the next :meth:`pin`. A full ``reset()`` of the
+    vector env after :meth:`pin` starts every copy on its new lesson.
+
+    Parameters
+    ----------
+    task_space:
+        The space of the lessons.
+    """
+
+    requires: frozenset[str] = frozenset()
+
+    def __init__(self, task_space: TaskSpace) -> None:
+        self.task_space = task_space
+        self.lessons: list[Lesson] = []
+        self.outcomes: list[list[Feedback]] = []
+        self._slots: dict[int, int] = {}
+
+    def pin(self, lessons: Sequence[Lesson]) -> None:
+        """Play ``lessons[i]`` on copy ``i`` from the next reset on; forget earlier outcomes."""
+        lessons = list(lessons)
+        for i, lesson in enumerate(lessons):
+            if not isinstance(lesson, Lesson):
+                raise TypeError(f"lessons[{i}]: expected a Lesson, got {type(lesson).__name__}")
+            self.task_space.check(lesson.task, f"lessons[{i}].task")
+        self.lessons = lessons
+        self.outcomes = [[] for _ in lessons]
+        self._slots = {id(lesson): i for i, lesson in enumerate(lessons)}
+
+    def lesson_for(self, env_index: int) -> Lesson:
+        """The lesson pinned to copy ``env_index``."""
+        if not 0 <= env_index < len(self.lessons):
+            raise IndexError(
+                f"env_index: copy {env_index} has no pinned lesson ({len(self.lessons)} pinned); call pin() "
+                "with one lesson per environment copy"
+            )
+        return self.lessons[env_index]
+
+    def sample(self) -> Lesson:
+        raise RuntimeError("PinnedLessons hands out lessons per environment copy (lesson_for), not by sample()")
+
+    def update(self, lesson: Lesson, feedback: Feedback) -> None:
+        slot = self._slots.get(id(lesson))
+        if slot is not None:  # outcomes of lessons pinned before the last pin() are not kept
+            self.outcomes[slot].append(feedback)
+
+
 def _check_source(teacher: Any, update_teacher: bool) -> None:
     if not isinstance(teacher, LessonSource):
         raise TypeError(
@@ -224,9 +278,10 @@ class _Tracker:
         self.n_abandoned = 0
         self.queue: list[EpisodeOutcome] = []
 
-    def sample(self) -> Lesson:
+    def sample(self, env_index: int) -> Lesson:
+        """The next lesson of copy ``env_index`` (a :class:`PinnedLessons` source answers per copy)."""
         t0 = time.perf_counter()
-        lesson = self.teacher.sample()
+        lesson = self.teacher.lesson_for(env_index) if isinstance(self.teacher, PinnedLessons) else self.teacher.sample()
         self.teacher_seconds += time.perf_counter() - t0
         return lesson
 
@@ -235,8 +290,8 @@ class _Tracker:
         self.flush()
         if self.current:
             self.n_abandoned += self.n_envs
-        self.current = [self.sample() for _ in range(self.n_envs)]
-        self.upcoming = [self.sample() for _ in range(self.n_envs)] if self.prefetch else [None] * self.n_envs
+        self.current = [self.sample(i) for i in range(self.n_envs)]
+        self.upcoming = [self.sample(i) for i in range(self.n_envs)] if self.prefetch else [None] * self.n_envs
         self.returns[:] = 0.0
         self.lengths[:] = 0
         self.resetting[:] = False
@@ -281,10 +336,10 @@ class _Tracker:
                 nxt = self.upcoming[i]
                 assert nxt is not None  # set by start()
                 self.current[i] = nxt
-                self.upcoming[i] = self.sample()
+                self.upcoming[i] = self.sample(i)
                 assignments.append((i, _wire(self.upcoming[i].task)))  # type: ignore[union-attr]
             else:
-                self.current[i] = self.sample()
+                self.current[i] = self.sample(i)
                 assignments.append((i, _wire(self.current[i].task)))
         return outcomes, assignments
 

@@ -22,6 +22,9 @@ value (a fixed ``gamma``, ``discount_seconds`` without a discount teacher) never
 changes appears from its first value on. Teachers' metrics (``teacher/``, and a discount
 teacher's ``student/discount/`` with the ``student/gamma`` it sets) are always written: a teacher
 that stays put is news.
+* ``teacher/levels/generated`` and ``teacher/levels/replayed``: over a maze level space, the
+  most recent levels the teacher generated (new, random, edited, probed) and replayed (from a
+  buffer), drawn side by side (:func:`~autocurriculum.experiments.plots.level_mosaic`).
 """
 
 from __future__ import annotations
@@ -35,14 +38,25 @@ import numpy as np
 import yaml
 
 from autocurriculum.experiments.config import LoggingConfig
-from autocurriculum.experiments.plots import ColourScale, figure_to_array, levels_figure, task_space_figure
+from autocurriculum.experiments.plots import (
+    ColourScale,
+    figure_to_array,
+    level_mosaic,
+    levels_figure,
+    task_space_figure,
+)
 from autocurriculum.students.base import EpisodeRecord
 from autocurriculum.teachers.base import Teacher
+from autocurriculum.teachers.levels import MazeLevel, MazeLevelSpace
 from autocurriculum.teachers.spaces import BoxSpace, DiscreteSpace
 
 __all__ = ["RunMonitor", "TeacherMonitor", "bootstrap_warning", "colour_scale"]
 
 RECENT = 2000  # tasks kept for histograms and images
+#: Levels per image of ``teacher/levels/...``.
+LEVELS_PER_IMAGE = 16
+#: Lesson origins that replay a stored level; every other origin counts as generated.
+REPLAY_ORIGINS = frozenset({"replay", "buffer"})
 #: Keys of a teacher's ``plot_data()`` that colour its tasks, in order of preference, with what they are.
 PLOT_VALUE_KEYS = {
     "alp": "learning_progress",
@@ -89,6 +103,7 @@ class TeacherMonitor:
     def __init__(self, writer: Any) -> None:
         self.writer = writer
         self._recent: deque[tuple[np.ndarray | int, float | None]] = deque(maxlen=RECENT)
+        self._recent_levels: deque[tuple[str, Any]] = deque(maxlen=2 * LEVELS_PER_IMAGE * 8)  # (origin, level)
         self._first: dict[str, tuple[int, float]] = {}
         self._changed: set[str] = set()
         self._range: dict[str, tuple[float, float]] = {}
@@ -96,6 +111,10 @@ class TeacherMonitor:
     def tasks(self, lessons_and_values: Sequence[tuple[Any, float | None]]) -> None:
         """Remember played tasks with the value that colours them when the teacher has none (return, score)."""
         self._recent.extend(lessons_and_values)
+
+    def levels(self, origins_and_levels: Sequence[tuple[str, Any]]) -> None:
+        """Remember played maze levels with their lessons' origins (``teacher/levels/...`` images)."""
+        self._recent_levels.extend(origins_and_levels)
 
     def scalar(self, tag: str, value: float, step: int) -> None:
         """Write ``value`` once ``tag`` has changed from its first value (then from the first on): student counters."""
@@ -129,6 +148,21 @@ class TeacherMonitor:
         elif isinstance(space, DiscreteSpace):
             self.writer.add_histogram("teacher/task/id", np.array([t for t, _ in self._recent], dtype=np.int64), step)
 
+    def level_images(self, step: int) -> None:
+        """The most recent generated and replayed levels, as two mosaics (``teacher/levels/...``)."""
+        if self.writer is None:
+            return
+        groups: dict[str, list[Any]] = {"generated": [], "replayed": []}
+        for origin, level in reversed(self._recent_levels):
+            key = "replayed" if origin in REPLAY_ORIGINS else "generated"
+            if len(groups[key]) < LEVELS_PER_IMAGE:
+                groups[key].append(level)
+            if all(len(v) >= LEVELS_PER_IMAGE for v in groups.values()):
+                break
+        for key, levels in groups.items():
+            if levels:
+                self.writer.add_image(f"teacher/levels/{key}", level_mosaic(levels[::-1]), step, dataformats="HWC")
+
     def _scale(self, kind: str, teacher: Teacher, values: np.ndarray) -> ColourScale:
         finite = values[np.isfinite(values)]
         if finite.size:
@@ -146,6 +180,9 @@ class TeacherMonitor:
         if self.writer is None:
             return
         space = teacher.task_space
+        if isinstance(space, MazeLevelSpace):
+            self.level_images(step)
+            return
         plot_data = getattr(teacher, "plot_data", None)
         data = plot_data() if callable(plot_data) else None
         key = next((k for k in PLOT_VALUE_KEYS if data is not None and data.get(k) is not None), None)
@@ -203,7 +240,10 @@ class RunMonitor(TeacherMonitor):
         self._pending.extend(records)
         for r in records:
             self.origins[r.lesson.origin] = self.origins.get(r.lesson.origin, 0) + 1
-        self.tasks([(r.lesson.task, _value(r)) for r in records])
+        if records and isinstance(records[0].lesson.task, MazeLevel):
+            self.levels([(r.lesson.origin, r.lesson.task) for r in records])
+        else:
+            self.tasks([(r.lesson.task, _value(r)) for r in records])
 
     def scalars(self, teacher: Teacher, step: int, student_metrics: dict[str, float] | None = None) -> None:
         """Student means since the last call, the student's own counters, and the teacher's metrics."""

@@ -10,6 +10,8 @@
 * :func:`learning_curves_figure`: report curves (a centre line and a band per teacher) with
   engineering tick labels (``10k``, ``1.5M``) and the legend below the axes, never cut off.
 * :func:`figure_to_array` (an RGB array for TensorBoard) and :func:`save_figure` (PNG and SVG).
+* :func:`level_mosaic`: maze levels (walls, goal, agent) side by side as one RGB array, for
+  TensorBoard images of the levels a curriculum proposes.
 """
 
 from __future__ import annotations
@@ -21,15 +23,24 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from autocurriculum.teachers.levels import MazeLevel, level_grid
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from autocurriculum.teachers.spaces import BoxSpace
 
+#: Colours of :func:`level_image` by cell code of :func:`~autocurriculum.teachers.levels.level_grid`
+#: (empty, wall, goal, agent), and of the border.
+_LEVEL_COLOURS = np.array([[16, 16, 16], [140, 140, 140], [40, 200, 60], [230, 40, 40]], dtype=np.uint8)
+_BORDER = np.array([90, 90, 90], dtype=np.uint8)
+
 __all__ = [
     "ColourScale",
     "figure_to_array",
     "learning_curves_figure",
+    "level_image",
+    "level_mosaic",
     "levels_figure",
     "save_figure",
     "task_space_figure",
@@ -240,3 +251,31 @@ def save_figure(fig: Figure, path: Path) -> list[Path]:
         for p in (path, other):
             fig.savefig(p, dpi=150 if p.suffix == ".png" else None)
     return [path, other]
+
+
+def level_image(level: MazeLevel, cell: int = 6) -> np.ndarray:
+    """A maze level as an ``((N + 2) * cell, (N + 2) * cell, 3)`` uint8 image, border included.
+
+    Dark cells are free, grey cells walls, the green cell the goal, the red cell the agent's start.
+    """
+    grid = level_grid(level)
+    img = np.empty((level.size + 2, level.size + 2, 3), dtype=np.uint8)
+    img[:] = _BORDER
+    img[1:-1, 1:-1] = _LEVEL_COLOURS[grid]
+    return np.repeat(np.repeat(img, cell, axis=0), cell, axis=1)
+
+
+def level_mosaic(levels: Sequence[MazeLevel], columns: int = 8, cell: int = 6, gap: int = 4) -> np.ndarray:
+    """Levels side by side, ``columns`` per row, each in a tile of the largest level's size (HWC uint8)."""
+    if not levels:
+        raise ValueError("level_mosaic: expected at least one level")
+    tiles = [level_image(lv, cell) for lv in levels]
+    side = max(t.shape[0] for t in tiles)
+    cols = min(columns, len(tiles))
+    rows = -(-len(tiles) // cols)
+    out = np.full((rows * (side + gap) + gap, cols * (side + gap) + gap, 3), 255, dtype=np.uint8)
+    for i, tile in enumerate(tiles):
+        r, c = divmod(i, cols)
+        y, x = gap + r * (side + gap), gap + c * (side + gap)
+        out[y : y + tile.shape[0], x : x + tile.shape[1]] = tile
+    return out

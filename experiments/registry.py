@@ -348,6 +348,7 @@ def _sb3_student(kind: str) -> Callable[[dict[str, Any], EnvironmentConfig | Non
     def build(
         params: dict[str, Any], environment: EnvironmentConfig | None, evaluation: EvaluationConfig, seed: int
     ) -> Student:
+        from autocurriculum.students.paired import PAIREDStudent
         from autocurriculum.students.sb3 import PPOStudent, SACStudent
 
         if environment is None:
@@ -367,7 +368,7 @@ def _sb3_student(kind: str) -> Callable[[dict[str, Any], EnvironmentConfig | Non
             bad = [k for k in test_set if not isinstance(k, str) or not k]
             if bad:
                 raise ConfigError(f"evaluation.test_set: test terrain names must be non-empty strings, got {bad!r}")
-        cls = PPOStudent if kind == "ppo" else SACStudent
+        cls = {"ppo": PPOStudent, "sac": SACStudent, "paired": PAIREDStudent}[kind]
         _check_environment(environment)
         _check_algo_kwargs(params.get("algo_kwargs"), cls.algo_class)
         if params.get("discount_teacher") is not None:
@@ -507,6 +508,9 @@ def _sb3_params(
     mastery_threshold: float = 230.0,
     n_eval_envs: int = 8,
     eval_seed: int = 12345,
+    eval_attempts: int = 1,
+    sampled_levels: int = 0,
+    sampled_attempts: int = 1,
     normalize: bool | None = None,
     score: str = "positive_value_loss",
     return_bounds: tuple[float, float] | None = None,
@@ -526,3 +530,23 @@ def _sb3_params(
 
 register_student("ppo", StudentFactory(build=_sb3_student("ppo"), params_of=_sb3_params, unit="steps"))
 register_student("sac", StudentFactory(build=_sb3_student("sac"), params_of=_sb3_params, unit="steps"))
+
+
+def _paired_params(
+    n_envs: int = 4,
+    vec_env: str | None = None,
+    mastery_threshold: float = 230.0,
+    n_eval_envs: int = 8,
+    eval_seed: int = 12345,
+    eval_attempts: int = 1,
+    sampled_levels: int = 0,
+    sampled_attempts: int = 1,
+    normalize: bool | None = None,
+    return_bounds: tuple[float, float] | None = None,
+    algo_kwargs: dict[str, Any] | None = None,
+) -> None:
+    """See autocurriculum.students.paired.PAIREDStudent: protagonist and antagonist PPO on the same levels
+    (``n_envs`` levels per round, ``algo_kwargs`` for both learners); the budget counts both learners' steps."""
+
+
+register_student("paired", StudentFactory(build=_sb3_student("paired"), params_of=_paired_params, unit="steps"))

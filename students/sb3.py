@@ -16,8 +16,16 @@ set. What it adds to SB3:
   mastered (return above ``mastery_threshold``, 230 by default) and the mean return, every
   ``eval_every`` steps and on request; kept in :attr:`SB3Student.history`; a *named* test set
   (``{name: task}``, e.g. :func:`~autocurriculum.environments.accel_walker.accel_walker_test_set`,
-  the default for the ACCEL walker) adds the solved rate and mean return per name, over
-  ``test_episodes`` episodes of each;
+  the default for the ACCEL walker, or the environment's ``default_test_tasks`` such as the
+  held-out mazes of ``autocurriculum/Maze-v0``) adds the solved rate and mean return per name,
+  over ``test_episodes`` episodes of each, and the success of each named task with their mean
+  when the environment reports success;
+* **the sampled-level protocol** of Sampling For Learnability (Rutherford et al., NeurIPS
+  2024): with ``sampled_levels > 0``, every evaluation also plays that many uniformly
+  generated *solvable* levels (the same ones each time, drawn from ``eval_seed``),
+  ``sampled_attempts`` times each with the stochastic policy, and reports the mean success and
+  its CVaR at 10 % and 1 % (:func:`cvar`: the mean success rate of the worst alpha fraction of
+  levels);
 * **regret scores** for teachers whose ``requires`` contains ``"score"`` (PLR, Robust PLR,
   ACCEL; Jiang et al., "Prioritized Level Replay", ICML 2021, and "Replay-Guided Adversarial
   Environment Design", NeurIPS 2021): positive value loss, L1 value loss and MaxMC per episode,
@@ -71,7 +79,7 @@ from stable_baselines3.common.type_aliases import RolloutBufferSamples
 from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecEnv, VecNormalize
 
 import autocurriculum.environments  # noqa: F401 - registers the gymnasium ids
-from autocurriculum.environments.task_wrapper import EpisodeOutcome, FixedLessons, TaskVecEnv
+from autocurriculum.environments.task_wrapper import EpisodeOutcome, FixedLessons, PinnedLessons, TaskVecEnv
 from autocurriculum.students.base import EpisodeRecord, Student
 from autocurriculum.students.imitation import OTSAC, OTReplayBuffer, OTRewarder
 from autocurriculum.teachers.base import Feedback, Lesson, Teacher
@@ -88,6 +96,7 @@ __all__ = [
     "RegretScorer",
     "SACStudent",
     "SB3Student",
+    "cvar",
     "stump_tracks_test_set",
 ]
 
@@ -118,6 +127,25 @@ SAC_TEACHMYAGENT: dict[str, Any] = {
     "gamma": 0.99,
     "policy_kwargs": {"net_arch": [400, 300]},
 }
+
+#: The CVaR levels of the sampled-level protocol (SFL reports 10 % and 1 %), by metric suffix.
+CVAR_ALPHAS: dict[str, float] = {"cvar10": 0.10, "cvar1": 0.01}
+
+
+def cvar(values: Sequence[float] | np.ndarray, alpha: float) -> float:
+    """Conditional value at risk of the lower tail: the mean of the worst ``ceil(alpha * n)`` values.
+
+    Sampling For Learnability (Rutherford et al., NeurIPS 2024) reports it over per-level
+    success rates at alpha = 10 % and 1 %.
+    """
+    arr = np.sort(np.asarray(values, dtype=np.float64).reshape(-1))
+    if arr.size == 0:
+        raise ValueError("cvar: expected at least one value")
+    if not 0.0 < alpha <= 1.0:
+        raise ValueError(f"cvar: alpha must lie in (0, 1], got {alpha!r}")
+    k = max(1, math.ceil(alpha * arr.size - 1e-9))
+    return float(arr[:k].mean())
+
 
 #: Regret scores of Jiang et al. (TEACHERS.md section 6), by name.
 SCORE_FUNCTIONS = ("positive_value_loss", "l1_value_loss", "max_mc")
@@ -453,11 +481,14 @@ class SB3Student(Student):
     test_tasks:
         The test set: a sequence of tasks, or a mapping ``{name: task}`` whose evaluation also
         reports ``solved_rate_<name>`` (fraction of that task's episodes with a return above
-        ``mastery_threshold``) and ``return_<name>`` (their mean return). Default:
-        :func:`stump_tracks_test_set` for Stump Tracks, the six test terrains of
+        ``mastery_threshold``), ``return_<name>`` (their mean return) and, when the environment
+        reports success, ``success/<name>``. Default: :func:`stump_tracks_test_set` for Stump
+        Tracks, the six test terrains of
         :func:`~autocurriculum.environments.accel_walker.accel_walker_test_set` for the ACCEL
         walker, the 100 tasks of :func:`~autocurriculum.environments.parkour.parkour_test_set` for
-        Parkour, none otherwise.
+        Parkour, the environment's ``default_test_tasks`` where it has them (the held-out mazes),
+        none otherwise. Test tasks are checked against the environment's ``test_task_space``
+        where it has one (mazes of other sizes), else its ``task_space``.
     test_episodes:
         Episodes played on each test task at every evaluation (default 1; dcd plays 10 per ACCEL
         test terrain). A task is mastered when its mean return exceeds ``mastery_threshold``.
@@ -469,7 +500,19 @@ class SB3Student(Student):
     n_eval_envs:
         In-process copies that play the test set (default 8).
     eval_seed:
-        Seed of the evaluation environments, reset at every evaluation (default 12345).
+        Seed of the evaluation environments, reset at every evaluation (default 12345), and of
+        the sampled levels.
+    eval_attempts:
+        Episodes per test task (default 1: the deterministic policy, once). More play the
+        stochastic policy that many times and average: a memoryless policy that is deterministic
+        loops forever in a maze it has not learned, so SFL evaluates held-out mazes over 5
+        stochastic attempts.
+    sampled_levels:
+        Uniformly generated solvable levels played at every evaluation (default 0: none). They
+        come from the environment's ``level_space`` (else its ``task_space``), with its
+        ``sample_solvable`` where it has one.
+    sampled_attempts:
+        Episodes per sampled level, with the stochastic policy (default 1).
     normalize:
         Wrap the training env in ``VecNormalize`` (observations and rewards); default per
         algorithm (PPO: ``True``, SAC: ``False``).
@@ -530,6 +573,9 @@ class SB3Student(Student):
         eval_every: int | None = None,
         n_eval_envs: int = 8,
         eval_seed: int = 12345,
+        eval_attempts: int = 1,
+        sampled_levels: int = 0,
+        sampled_attempts: int = 1,
         normalize: bool | None = None,
         score: str = "positive_value_loss",
         return_bounds: tuple[float, float] | None = None,
@@ -554,6 +600,9 @@ class SB3Student(Student):
         self.eval_every = eval_every
         self.n_eval_envs = n_eval_envs
         self.eval_seed = eval_seed
+        self.eval_attempts = eval_attempts
+        self.sampled_levels = sampled_levels
+        self.sampled_attempts = sampled_attempts
         self.normalize = normalize
         self.score = score
         self.return_bounds = return_bounds
@@ -578,10 +627,13 @@ class SB3Student(Student):
         raise TypeError(f"env: expected a gymnasium id or a factory returning an env, got {env!r}")
 
     def _validate(self) -> None:
-        for name in ("n_envs", "n_eval_envs", "test_episodes"):
+        for name in ("n_envs", "n_eval_envs", "test_episodes", "eval_attempts", "sampled_attempts"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
                 raise ValueError(f"{name}: expected a positive integer, got {v!r}")
+        v = self.sampled_levels
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
+            raise ValueError(f"sampled_levels: expected a non-negative integer, got {v!r}")
         for name in ("total_timesteps", "eval_every", "discount_every", "reset_every"):
             v = getattr(self, name)
             if v is not None and (isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1):
@@ -608,6 +660,7 @@ class SB3Student(Student):
             env = self._env_factory()()
             try:
                 space = env.get_wrapper_attr("task_space")
+                self.env_extras_ = {name: _wrapper_attr(env, name) for name in _ENV_EXTRAS}
             except AttributeError:
                 raise TypeError(
                     f"env: {env} exposes no task_space; the student needs an env with a task space"
@@ -618,6 +671,16 @@ class SB3Student(Student):
                 raise TypeError(f"env: task_space must be a autocurriculum.teachers.spaces.TaskSpace, got {space!r}")
             self.task_space_ = space
         return self.task_space_
+
+    def _env_extra(self, name: str) -> Any:
+        """An optional attribute of the environment (:data:`_ENV_EXTRAS`), ``None`` where it has none."""
+        _ = self.task_space  # reads the environment once
+        return self.env_extras_.get(name)
+
+    @property
+    def test_task_space(self) -> TaskSpace:
+        """The space test tasks belong to: the env's ``test_task_space``, else its ``task_space``."""
+        return self._env_extra("test_task_space") or self.task_space
 
     def teacher_defaults(self, accepted: Collection[str]) -> dict[str, Any]:
         """``return_bounds`` for teachers that normalise returns: ``(-150, 350)`` on Stump Tracks and
@@ -651,8 +714,10 @@ class SB3Student(Student):
         teacher = teacher if teacher is not None else self.teacher
         if teacher is None:
             raise ValueError("teacher: no teacher given; pass one to the constructor, to setup() or to learn()")
-        if not isinstance(teacher, Teacher):
-            raise TypeError(f"teacher: expected a autocurriculum.teachers.Teacher, got {type(teacher).__name__}")
+        if not isinstance(teacher, (Teacher, PinnedLessons)):
+            raise TypeError(
+                f"teacher: expected a autocurriculum.teachers.Teacher (or a PinnedLessons source), got {type(teacher).__name__}"
+            )
         if teacher.task_space != self.task_space:
             raise ValueError(
                 f"teacher.task_space: {teacher.task_space!r} differs from the environment's {self.task_space!r}"
@@ -815,17 +880,22 @@ class SB3Student(Student):
                 from autocurriculum.environments.parkour import parkour_test_set
 
                 return parkour_test_set()
+            elif self.env == STUMP_TRACKS_ID:
+                return stump_tracks_test_set()
             else:
-                return stump_tracks_test_set() if self.env == STUMP_TRACKS_ID else None
+                tasks = self._env_extra("default_test_tasks")
+                if tasks is None:
+                    return None
         if len(tasks) == 0:
             raise ValueError("test_tasks: expected at least one task (or None), got an empty sequence")
+        space = self.test_task_space
         if isinstance(tasks, Mapping):
             bad = [k for k in tasks if not isinstance(k, str) or not k]
             if bad:
                 raise TypeError(f"test_tasks: the names of a named test set must be non-empty strings, got {bad!r}")
             self.test_names_ = list(tasks)
-            return [self.task_space.check(t, f"test_tasks[{k!r}]") for k, t in tasks.items()]
-        return [self.task_space.check(t, f"test_tasks[{i}]") for i, t in enumerate(tasks)]
+            return [space.check(t, f"test_tasks[{k!r}]") for k, t in tasks.items()]
+        return [space.check(t, f"test_tasks[{i}]") for i, t in enumerate(tasks)]
 
     def bind(self, teacher: Teacher) -> None:
         """Build the environments and the model around ``teacher`` (the experiment runner's hook)."""
@@ -989,15 +1059,18 @@ class SB3Student(Student):
             self.evaluate()
 
     def evaluate(self, tasks: Sequence[Any] | Mapping[str, Any] | np.ndarray | None = None) -> dict[str, float]:
-        """Play each test task ``test_episodes`` times with the deterministic policy; report mastery
+        """Play each test task ``test_episodes`` times with the deterministic policy (``test_episodes
+        * eval_attempts`` times with the stochastic one when ``eval_attempts > 1``); report mastery
         and mean return.
 
-        Observations are normalised with the training statistics, which are not updated. Each
-        task is played ``test_episodes`` times (on fresh terrain draws where the environment draws
-        them) and mastered when its mean return exceeds ``mastery_threshold``.
-        Returns ``{"mastered_percent", "mean_return", "n_tasks"}``, plus ``solved_rate_<name>``
-        and ``return_<name>`` per task of a named test set; the per-task mean returns go to
-        :attr:`history` under ``"returns"``.
+        Observations are normalised with the training statistics, which are not updated. A task
+        is mastered when its mean return exceeds ``mastery_threshold``. Returns
+        ``{"mastered_percent", "mean_return", "n_tasks"}``, plus ``solved_rate_<name>`` and
+        ``return_<name>`` per task of a named test set; the per-task mean returns go to
+        :attr:`history` under ``"returns"``. When the environment reports success, a named test
+        set also adds ``"success/<name>"`` per task and ``"success_mean"``; with
+        ``sampled_levels`` the sampled-level protocol adds ``"sampled_success"``,
+        ``"sampled_cvar10"`` and ``"sampled_cvar1"``.
         """
         self._ensure_setup(None)
         names = None
@@ -1008,16 +1081,25 @@ class SB3Student(Student):
         elif isinstance(tasks, Mapping):  # a named test set given here
             names, tasks = [str(k) for k in tasks], list(tasks.values())
         t0 = time.perf_counter()
-        k = int(self.test_episodes)
+        attempts = int(self.eval_attempts)
+        k = int(self.test_episodes) * attempts
         tasks = list(tasks)
-        source = FixedLessons([t for t in tasks for _ in range(k)], self.task_space)
-        episodes = self._play(source).reshape(len(tasks), k)
+        source = FixedLessons([t for t in tasks for _ in range(k)], self.test_task_space)
+        episodes = self._play(source, deterministic=attempts == 1).reshape(len(tasks), k)
         returns = episodes.mean(axis=1)
         mastered = float(np.mean(returns > self.mastery_threshold) * 100.0)
         result = {"mastered_percent": mastered, "mean_return": float(returns.mean()), "n_tasks": float(len(returns))}
         for name, row in zip(names or [], episodes, strict=False):
             result[f"solved_rate_{name}"] = float(np.mean(row > self.mastery_threshold))
             result[f"return_{name}"] = float(row.mean())
+        successes = [source.results[i].success for i in range(len(source.tasks))]
+        if names is not None and all(v is not None for v in successes):
+            rates = np.array(successes, dtype=np.float64).reshape(len(tasks), k).mean(axis=1)
+            for name, rate in zip(names, rates, strict=True):
+                result[f"success/{name}"] = float(rate)
+            result["success_mean"] = float(rates.mean())
+        if self.sampled_levels:
+            result.update(self._evaluate_sampled())
         self.eval_seconds_ += time.perf_counter() - t0
         self.n_evaluations_ += 1
         self.history.append(
@@ -1031,13 +1113,38 @@ class SB3Student(Student):
         )
         return result
 
-    @typing.overload
-    def _play(self, source: FixedLessons, record: typing.Literal[False] = ...) -> np.ndarray: ...
+    def sampled_eval_levels(self) -> list[Any]:
+        """The levels of the sampled-level protocol: ``sampled_levels`` solvable draws from ``eval_seed``."""
+        space = self._env_extra("level_space") or self.task_space
+        rng = np.random.default_rng(self.eval_seed)
+        draw = getattr(space, "sample_solvable", space.sample)
+        return [draw(rng) for _ in range(int(self.sampled_levels))]
+
+    def _evaluate_sampled(self) -> dict[str, float]:
+        """Success rate per sampled level over ``sampled_attempts`` stochastic episodes; mean and CVaR."""
+        if getattr(self, "sampled_levels_", None) is None:
+            self.sampled_levels_ = self.sampled_eval_levels()
+        levels = self.sampled_levels_
+        k = int(self.sampled_attempts)
+        source = FixedLessons([lv for lv in levels for _ in range(k)], self.test_task_space)
+        self._play(source, deterministic=False)
+        ok = np.array([bool(source.results[i].success) for i in range(len(source.tasks))], dtype=np.float64)
+        rates = ok.reshape(len(levels), k).mean(axis=1)
+        out = {"sampled_success": float(rates.mean())}
+        out.update({f"sampled_{key}": cvar(rates, alpha) for key, alpha in CVAR_ALPHAS.items()})
+        return out
 
     @typing.overload
-    def _play(self, source: FixedLessons, record: typing.Literal[True]) -> tuple[np.ndarray, list[np.ndarray]]: ...
+    def _play(
+        self, source: FixedLessons, record: typing.Literal[False] = ..., deterministic: bool = ...
+    ) -> np.ndarray: ...
 
-    def _play(self, source: FixedLessons, record: bool = False) -> Any:
+    @typing.overload
+    def _play(
+        self, source: FixedLessons, record: typing.Literal[True], deterministic: bool = ...
+    ) -> tuple[np.ndarray, list[np.ndarray]]: ...
+
+    def _play(self, source: FixedLessons, record: bool = False, deterministic: bool = True) -> Any:
         """Play every task of ``source`` once; their returns (and, with ``record``, raw observations)."""
         n = min(self.n_eval_envs, len(source.tasks))
         base = DummyVecEnv([self._env_factory()] * n)
@@ -1059,7 +1166,7 @@ class SB3Student(Student):
                     for i, lesson in enumerate(task_env._tracker.current):
                         if lesson.origin == "test":
                             observed.setdefault(int(lesson.id), []).append(np.array(raw[i], dtype=np.float64))
-                actions, _ = self.model_.predict(obs, deterministic=True)
+                actions, _ = self.model_.predict(obs, deterministic=deterministic)
                 obs, _, _, _ = env.step(actions)
         finally:
             env.close()
@@ -1303,6 +1410,18 @@ def _lesson_state(lesson: Lesson) -> dict[str, Any]:
 def _plain_entries(entries: Any) -> list[Any] | None:
     """An SB3 episode buffer (a deque of info dicts or of booleans) as a list of plain copies."""
     return None if entries is None else [dict(e) if isinstance(e, Mapping) else e for e in entries]
+
+
+#: Optional environment attributes the student reads: the space of test tasks, the default
+#: (named) test set, and the space the sampled-level protocol draws from.
+_ENV_EXTRAS = ("test_task_space", "default_test_tasks", "level_space")
+
+
+def _wrapper_attr(env: gym.Env, name: str) -> Any:
+    try:
+        return env.get_wrapper_attr(name)
+    except AttributeError:
+        return None
 
 
 def _make_env(env_id: str, kwargs: dict[str, Any]) -> gym.Env:

@@ -4,6 +4,7 @@ from autocurriculum.teachers.adr import ADR, ADR_PRESETS
 from autocurriculum.teachers.ads import ADS, discount_space
 from autocurriculum.teachers.alp_gmm import ALP_GMM_PRESETS, ALPGMM
 from autocurriculum.teachers.base import FEEDBACK_FIELDS, Feedback, Lesson, Teacher
+from autocurriculum.teachers.clutr import CLUTR
 from autocurriculum.teachers.covar_gmm import COVAR_GMM_PRESETS, CovarGMM
 from autocurriculum.teachers.data_curricula import (
     CyclicalCurriculum,
@@ -13,11 +14,14 @@ from autocurriculum.teachers.data_curricula import (
 )
 from autocurriculum.teachers.goal_gan import GOAL_GAN_PRESETS, GoalGAN
 from autocurriculum.teachers.learning_progress import LearningProgress
+from autocurriculum.teachers.levels import MazeLevel, MazeLevelSpace
+from autocurriculum.teachers.paired import PAIRED, PAIRED_PRESETS
 from autocurriculum.teachers.plr import PLR, PLR_PRESETS
 from autocurriculum.teachers.random_teacher import Random
 from autocurriculum.teachers.registry import TEACHERS, make_teacher, register_teacher
 from autocurriculum.teachers.riac import RIAC, RIAC_PRESETS
 from autocurriculum.teachers.setter_solver import SETTER_SOLVER_PRESETS, SetterSolver
+from autocurriculum.teachers.sfl import SFL
 from autocurriculum.teachers.spaces import (
     BoxSpace,
     DiscreteSpace,
@@ -43,6 +47,9 @@ register_teacher(ADS)
 register_teacher(SPDL)
 register_teacher(GoalGAN)
 register_teacher(SetterSolver)
+register_teacher(SFL)
+register_teacher(PAIRED)
+register_teacher(CLUTR)
 
 __all__ = [
     "ADR",
@@ -50,6 +57,7 @@ __all__ = [
     "ADS",
     "ALPGMM",
     "ALP_GMM_PRESETS",
+    "CLUTR",
     "COVAR_GMM_PRESETS",
     "CovarGMM",
     "FEEDBACK_FIELDS",
@@ -63,7 +71,11 @@ __all__ = [
     "GOAL_GAN_PRESETS",
     "GoalGAN",
     "LearningProgress",
+    "MazeLevel",
+    "MazeLevelSpace",
     "Lesson",
+    "PAIRED",
+    "PAIRED_PRESETS",
     "PLR",
     "PLR_PRESETS",
     "PacingCurriculum",
@@ -75,6 +87,7 @@ __all__ = [
     "SPDL",
     "SPDL_PRESETS",
     "SetterSolver",
+    "SFL",
     "SubsetSpace",
     "TaskSpace",
     "Teacher",

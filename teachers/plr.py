@@ -11,13 +11,15 @@ References
 The algorithm (TEACHERS.md section 6)
 -------------------------------------
 The teacher keeps a buffer of at most ``buffer_size`` levels (tasks of a
-:class:`~autocurriculum.teachers.spaces.BoxSpace` or ids of a :class:`~autocurriculum.teachers.spaces.DiscreteSpace`, such as
-seeds), each with a score ``S_i`` and the episode count ``C_i`` at which it was last sampled.
+:class:`~autocurriculum.teachers.spaces.BoxSpace`, ids of a :class:`~autocurriculum.teachers.spaces.DiscreteSpace`, such as
+seeds, or structured levels of a :class:`~autocurriculum.teachers.levels.MazeLevelSpace`), each with a score ``S_i`` and the episode count ``C_i`` at which it was last sampled.
 Each :meth:`~autocurriculum.teachers.base.Teacher.sample` is one of:
 
 * **edit** (ACCEL): right after a replay, with probability ``edit_prob``, the next lesson is a
-  child of the replayed level: ``num_edits`` edits, each picking a dimension uniformly and moving
-  it by ``+-edit_step`` times the dimension's range, clipped to the box;
+  child of the replayed level: ``num_edits`` edits; over a box each picks a dimension uniformly
+  and moves it by ``+-edit_step`` times the dimension's range, clipped to the box; over a level
+  space each is the space's own edit (:meth:`MazeLevelSpace.edit
+  <autocurriculum.teachers.levels.MazeLevelSpace.edit>`: add or remove a wall, move the goal);
 * **replay**: with probability ``replay_prob`` once the buffer holds at least ``min_fill`` of its
   capacity (``replay_prob=None``: the original PLR schedule, replay with probability equal to
   the fraction of the buffer filled), a level is drawn from
@@ -79,7 +81,11 @@ Implementation notes
 * Over a discrete space the buffer's capacity is ``min(buffer_size, n)``; once it holds every
   id, every lesson is a replay (there is no unseen level left), as in the reference's
   finite-seed schedule. A new lesson whose id entered the buffer meanwhile updates that entry.
-* Editing is defined for box spaces only; ``edit_prob > 0`` over a discrete space is an error.
+* Editing is defined for box and level spaces; ``edit_prob > 0`` over a discrete space is an
+  error.
+* Over a level space the buffer and the state dict hold levels as their integer encodings
+  (:meth:`MazeLevelSpace.encode <autocurriculum.teachers.levels.MazeLevelSpace.encode>`), and
+  lessons carry the decoded :class:`~autocurriculum.teachers.levels.MazeLevel`.
 * ACCEL edits the levels of a finished replay rollout; here the child is proposed as the lesson
   right after the replay, without waiting for the replay's report. Edits are random and do not
   read the parent's score, so the children are distributed alike; with parallel workers the
@@ -95,6 +101,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from autocurriculum.teachers.base import Feedback, Lesson, Teacher
+from autocurriculum.teachers.levels import MazeLevelSpace, check_rows, row_task, task_row
 from autocurriculum.teachers.random_teacher import gaussian_params
 from autocurriculum.teachers.spaces import BoxSpace, DiscreteSpace, TaskSpace
 from autocurriculum.teachers.validation import describe, is_int, is_number, real_array
@@ -225,8 +232,9 @@ class PLR(Teacher):
     Parameters
     ----------
     task_space:
-        A :class:`~autocurriculum.teachers.spaces.BoxSpace` (levels are parameter vectors) or a
-        :class:`~autocurriculum.teachers.spaces.DiscreteSpace` (levels are ids such as seeds).
+        A :class:`~autocurriculum.teachers.spaces.BoxSpace` (levels are parameter vectors), a
+        :class:`~autocurriculum.teachers.spaces.DiscreteSpace` (levels are ids such as seeds) or a
+        :class:`~autocurriculum.teachers.levels.MazeLevelSpace` (structured levels).
     buffer_size:
         Capacity of the level buffer (default 4000, as in the papers; ACCEL uses 1000).
     alpha:
@@ -250,12 +258,13 @@ class PLR(Teacher):
         (default False).
     edit_prob:
         ACCEL: probability that a replay is followed by an edited child of the replayed level
-        (default 0.0: no editing; the ``accel`` preset uses 1.0). Box spaces only.
+        (default 0.0: no editing; the ``accel`` preset uses 1.0). Box and level spaces.
     num_edits:
         Edits applied to make a child (default 3, as ACCEL on BipedalWalker).
     edit_step:
         Size of one edit as a fraction of the dimension's range, in (0, 1] (default 0.1; our
-        choice, the papers edit domain-specific parameters by domain-specific amounts).
+        choice, the papers edit domain-specific parameters by domain-specific amounts). Box
+        spaces only: a level space's edit changes one cell.
     initial_mean, initial_std:
         Optional Gaussian generator of new levels over a box (std defaults to 10% of the range;
         draws are clipped). ``None``: new levels are uniform.
@@ -266,13 +275,13 @@ class PLR(Teacher):
     name: ClassVar[str] = "plr"
     requires: ClassVar[frozenset[str]] = frozenset({"score"})
     reports_per_lesson: ClassVar[str] = "many"
-    space_types: ClassVar[tuple[type[TaskSpace], ...]] = (BoxSpace, DiscreteSpace)
+    space_types: ClassVar[tuple[type[TaskSpace], ...]] = (BoxSpace, DiscreteSpace, MazeLevelSpace)
     PRESETS: ClassVar[dict[str, dict[str, Any]]] = PLR_PRESETS
-    task_space: BoxSpace | DiscreteSpace
+    task_space: BoxSpace | DiscreteSpace | MazeLevelSpace
 
     def __init__(
         self,
-        task_space: BoxSpace | DiscreteSpace,
+        task_space: BoxSpace | DiscreteSpace | MazeLevelSpace,
         *,
         buffer_size: int = 4000,
         alpha: float = 1.0,
@@ -305,7 +314,7 @@ class PLR(Teacher):
         self.initial_std = initial_std
 
     @classmethod
-    def from_preset(cls, preset: str, task_space: BoxSpace | DiscreteSpace, **overrides: Any) -> PLR:
+    def from_preset(cls, preset: str, task_space: BoxSpace | DiscreteSpace | MazeLevelSpace, **overrides: Any) -> PLR:
         """Build with a named preset of :data:`PLR_PRESETS` (``plr``, ``robust_plr``, ``accel``) and overrides."""
         if preset not in PLR_PRESETS:
             raise ValueError(f"PLR: unknown preset {preset!r}; allowed: {sorted(PLR_PRESETS)}")
@@ -331,10 +340,10 @@ class PLR(Teacher):
         if not isinstance(self.robust, (bool, np.bool_)):
             raise TypeError(f"{owner}.robust: expected a bool, got {self.robust!r}")
         _check_number(self.edit_prob, f"{owner}.edit_prob", 0.0, 1.0)
-        if self.edit_prob > 0 and not isinstance(self.task_space, BoxSpace):
+        if self.edit_prob > 0 and isinstance(self.task_space, DiscreteSpace):
             raise ValueError(
                 f"{owner}.edit_prob: got {self.edit_prob!r} over {self.task_space!r}; ACCEL editing is "
-                "defined for BoxSpace levels only, use edit_prob=0.0 over a DiscreteSpace"
+                "defined for BoxSpace and MazeLevelSpace levels, use edit_prob=0.0 over a DiscreteSpace"
             )
         if not is_int(self.num_edits) or self.num_edits < 1:
             raise ValueError(f"{owner}.num_edits: expected a positive integer, got {self.num_edits!r}")
@@ -349,6 +358,8 @@ class PLR(Teacher):
         cap = self.capacity_
         if isinstance(self.task_space, BoxSpace):
             self.tasks_ = np.zeros((cap, self.task_space.dim), dtype=np.float64)
+        elif isinstance(self.task_space, MazeLevelSpace):
+            self.tasks_ = np.zeros((cap, self.task_space.encoding_length), dtype=np.int64)
         else:
             self.tasks_ = np.zeros(cap, dtype=np.int64)
         self.scores_ = np.zeros(cap, dtype=np.float64)
@@ -439,9 +450,10 @@ class PLR(Teacher):
         uid = int(self.level_ids_[slot])
         parent = int(self.parents_[slot])
         generation = int(self.generations_[slot])
-        task = self.tasks_[slot].copy() if isinstance(self.task_space, BoxSpace) else int(self.tasks_[slot])
+        task = self._buffered_task(slot)
         if self.edit_prob > 0 and self.rng_.random() < self.edit_prob:
-            self.pending_edit_ = {"parent": uid, "task": self.task_space.to_plain(task), "generation": generation}
+            plain = self.tasks_[slot].tolist()  # a box vector or a level's encoding
+            self.pending_edit_ = {"parent": uid, "task": plain, "generation": generation}
         info = {
             "train": True,
             "level": uid,
@@ -451,11 +463,29 @@ class PLR(Teacher):
         }
         return task, "replay", info
 
+    def _buffered_task(self, slot: int) -> Any:
+        """The task in buffer slot ``slot``: a vector, an id, or a level decoded from its encoding."""
+        return row_task(self.task_space, self.tasks_[slot])
+
     def _sample_edit(self) -> tuple[Any, str, dict[str, Any]]:
         space = self.task_space
         pending, self.pending_edit_ = self.pending_edit_, None
-        if not isinstance(space, BoxSpace) or pending is None:  # _validate_params and _sample rule this out
+        if isinstance(space, DiscreteSpace) or pending is None:  # _validate_params and _sample rule this out
             raise RuntimeError(f"PLR: no edit to make over {space!r} (pending edit {pending!r})")
+        info: dict[str, Any] = {
+            "train": False,
+            "level": -1,
+            "slot": None,
+            "parent": int(pending["parent"]),
+            "generation": int(pending["generation"]) + 1,
+        }
+        if isinstance(space, MazeLevelSpace):
+            parent = space.decode(np.asarray(pending["task"], dtype=np.int64), strict=True)
+            level = space.edit(parent, self.rng_, n_edits=int(self.num_edits))
+            self.counts_["edit"] += 1
+            info["level"] = self._new_level_id()
+            info["edits"] = int(self.num_edits)
+            return level, "edit", info
         child = np.asarray(pending["task"], dtype=np.float64).copy()
         edits: list[list[int]] = []
         for _ in range(int(self.num_edits)):
@@ -466,14 +496,8 @@ class PLR(Teacher):
             )
             edits.append([dim, sign])
         self.counts_["edit"] += 1
-        info = {
-            "train": False,
-            "level": self._new_level_id(),
-            "slot": None,
-            "parent": int(pending["parent"]),
-            "generation": int(pending["generation"]) + 1,
-            "edits": edits,
-        }
+        info["level"] = self._new_level_id()
+        info["edits"] = edits
         return child, "edit", info
 
     # ------------------------------------------------------------------ feedback
@@ -530,7 +554,7 @@ class PLR(Teacher):
             self.slot_of_level_.pop(int(self.level_ids_[slot]), None)
             if isinstance(self.task_space, DiscreteSpace):
                 self.slot_of_task_.pop(int(self.tasks_[slot]), None)
-        self.tasks_[slot] = task
+        self.tasks_[slot] = task_row(self.task_space, task)
         self.scores_[slot] = score
         self.last_sampled_[slot] = sampled_at
         self.level_ids_[slot] = uid
@@ -567,7 +591,7 @@ class PLR(Teacher):
         Returns
         -------
         dict
-            ``"tasks"`` (``(size, dim)`` vectors or ``(size,)`` ids), ``"score"``, ``"probability"``
+            ``"tasks"`` (``(size, dim)`` vectors, ``(size,)`` ids or ``(size, L)`` level encodings), ``"score"``, ``"probability"``
             (the current replay distribution), ``"staleness"`` (``c - C_i``), ``"generation"``,
             ``"level"`` and ``"parent"`` (level ids, -1 for none), one entry per buffered level.
         """
@@ -616,6 +640,9 @@ class PLR(Teacher):
             tasks = r.array("tasks", "i", (n,), 0, space.n - 1)
             if np.unique(tasks).size != n:
                 raise ValueError(f"{r.where('tasks')}: a level id appears twice in the buffer")
+        elif isinstance(space, MazeLevelSpace):  # level encodings: each must decode exactly
+            tasks = r.array("tasks", "i", (n, space.encoding_length), 0, space.vocab_size - 1)
+            check_rows(space, tasks, r.where("tasks"))
         else:
             tasks = r.array("tasks", "f", (n, space.dim), space.low, space.high)
         next_id = r.int("next_level_id")
@@ -640,12 +667,12 @@ class PLR(Teacher):
             task = p.get("task")
             if not isinstance(task, list):
                 raise TypeError(f"{p.where('task')}: expected a list of numbers, got {describe(task)}")
-            checked = space.check(real_array(task, p.where("task")), p.where("task"))
-            pending = {
-                "parent": p.int("parent", 0, next_id - 1),
-                "task": space.to_plain(checked),
-                "generation": p.int("generation"),
-            }
+            if isinstance(space, MazeLevelSpace):  # a level's encoding, as _sample_replay stores it
+                codes = real_array(task, p.where("task"))
+                plain = space.encode(space.decode(codes.astype(np.int64), strict=True, name=p.where("task"))).tolist()
+            else:
+                plain = space.to_plain(space.check(real_array(task, p.where("task")), p.where("task")))
+            pending = {"parent": p.int("parent", 0, next_id - 1), "task": plain, "generation": p.int("generation")}
         self.size_ = n
         self.tasks_[:n] = tasks
         self.scores_[:n] = scores

@@ -8,7 +8,9 @@ A task space describes what a lesson is, independently of any teacher:
   a fixed task set), optionally named;
 * :class:`SubsetSpace` -- subsets of ``n`` training samples given as index arrays (data
   curricula for supervised students);
-* :class:`ProductSpace` -- a named product of the above; a task is a ``dict``.
+* :class:`ProductSpace` -- a named product of the above; a task is a ``dict``;
+* :class:`~autocurriculum.teachers.levels.MazeLevelSpace` (in ``levels.py``) -- structured maze
+  levels (walls, goal, start).
 
 Every space checks membership and explains a rejection (:meth:`TaskSpace.check`), samples with
 a caller-supplied :class:`numpy.random.Generator`, and round-trips through plain Python data
@@ -409,17 +411,21 @@ _KINDS: dict[str, type[TaskSpace]] = {
 
 def space_from_dict(data: Mapping[str, Any]) -> TaskSpace:
     """Rebuild a space from :meth:`TaskSpace.to_dict` output (or a YAML mapping of that shape)."""
+    from autocurriculum.teachers.levels import MazeLevelSpace  # levels.py imports this module
+
+    kinds: dict[str, type[TaskSpace]] = {**_KINDS, "maze": MazeLevelSpace}
     if not isinstance(data, Mapping) or "kind" not in data:
-        raise ValueError(f"task space: expected a mapping with a 'kind' key (one of {sorted(_KINDS)}), got {data!r}")
+        raise ValueError(f"task space: expected a mapping with a 'kind' key (one of {sorted(kinds)}), got {data!r}")
     kind = data["kind"]
-    if kind not in _KINDS:
-        raise ValueError(f"task space: unknown kind {kind!r}; allowed: {sorted(_KINDS)}")
+    if kind not in kinds:
+        raise ValueError(f"task space: unknown kind {kind!r}; allowed: {sorted(kinds)}")
     fields = {k: v for k, v in data.items() if k != "kind"}
     allowed = {
         "box": {"low", "high", "names"},
         "discrete": {"n", "names"},
         "subset": {"n"},
         "product": {"spaces"},
+        "maze": {"size", "max_walls"},
     }[kind]
     unknown = set(fields) - allowed
     if unknown:
@@ -429,4 +435,4 @@ def space_from_dict(data: Mapping[str, Any]) -> TaskSpace:
         if not isinstance(spaces, Mapping):
             raise ValueError(f"task space of kind 'product': 'spaces' must be a mapping, got {spaces!r}")
         return ProductSpace({k: space_from_dict(v) for k, v in spaces.items()})
-    return _KINDS[kind](**fields)
+    return kinds[kind](**fields)

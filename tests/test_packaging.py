@@ -99,3 +99,4 @@ def test_wheel_top_level_is_autocurriculum_only(tmp_path: Path) -> None:
     for package in ("teachers", "students", "environments", "experiments"):
         assert f"autocurriculum/{package}/__init__.py" in names
     assert "autocurriculum/experiments/configs/unlock_grid.yaml" in names
+    assert "autocurriculum/environments/data/held_out_mazes.yaml" in names

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import gymnasium as gym
@@ -20,7 +21,20 @@ STUDENT_OVERRIDES = {
     "classification": {"reference_epochs": 1},
     "ppo": {"n_eval_envs": 2, "algo_kwargs": {"n_steps": 128, "batch_size": 64, "n_epochs": 1}},
     "sac": {"n_envs": 1, "n_eval_envs": 2, "algo_kwargs": {"learning_starts": 64, "batch_size": 64}},
+    "paired": {"n_eval_envs": 2, "algo_kwargs": {"n_steps": 64, "batch_size": 64, "n_epochs": 1}},
 }
+
+
+#: Two short test tasks per environment, instead of its full test set.
+TEST_SETS = {
+    "autocurriculum/StumpTracks-v0": [[0.0, 6.0], [1.0, 3.0]],
+    "autocurriculum/Maze-v0": {
+        "corridor": {"size": 7, "agent": [0, 0], "agent_dir": 0, "goal": [3, 0], "walls": []},
+        "box": {"size": 7, "agent": [0, 0], "agent_dir": 1, "goal": [0, 3], "walls": [[1, 0]]},
+    },
+}
+#: A few sampled levels on mazes (the protocol's code path, at a CI budget).
+ENV_STUDENT_OVERRIDES = {"autocurriculum/Maze-v0": {"n_envs": 2, "sampled_levels": 4, "sampled_attempts": 1}}
 
 
 def test_configs_are_shipped() -> None:
@@ -30,6 +44,7 @@ def test_configs_are_shipped() -> None:
         "stump_tracks",
         "stump_tracks_short",
         "stump_tracks_wide",
+        "maze_ued",
     }
 
 
@@ -68,6 +83,18 @@ def _two_test_tasks(env_id: str, test_set: object) -> object:
     return [space.low.tolist(), ((space.low + space.high) / 2).tolist()]
 
 
+@pytest.fixture
+def one_torch_thread() -> Iterator[None]:
+    """Tiny networks run fastest on one thread, and the CI machine's cores are shared."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.mark.usefixtures("one_torch_thread")
 @pytest.mark.parametrize("path", CONFIGS, ids=[p.stem for p in CONFIGS])
 def test_shipped_config_runs_with_a_tiny_budget(path: Path, tmp_path: Path) -> None:
     data = yaml.safe_load(path.read_text())
@@ -95,11 +122,16 @@ def test_shipped_config_runs_with_a_tiny_budget(path: Path, tmp_path: Path) -> N
     data["logging"] = {**data.get("logging", {}), "scalars_every": budget // 4, "progress_bar": False}
     data["logging"]["histogram_every"] = budget // 2
     data["logging"]["image_every"] = budget // 2
-    if "environment" in data:  # RL students: two short test episodes instead of the 100-task grid
-        data["evaluation"]["test_set"] = _two_test_tasks(data["environment"]["id"], data["evaluation"].get("test_set"))
-        data["evaluation"]["episodes"] = 1
+    if "environment" in data:  # RL students: two short test episodes instead of the full test set
+        env_id = data["environment"]["id"]
+        if env_id in TEST_SETS:
+            data["evaluation"]["test_set"] = TEST_SETS[env_id]
+        else:
+            data["evaluation"]["test_set"] = _two_test_tasks(env_id, data["evaluation"].get("test_set"))
+            data["evaluation"]["episodes"] = 1
         data["evaluation"]["every"] = budget
         data["environment"]["kwargs"] = {**data["environment"].get("kwargs", {}), "max_episode_steps": 200}
+        student["params"].update(ENV_STUDENT_OVERRIDES.get(data["environment"]["id"], {}))
     config = parse_config(data, source=str(path))
     summaries = run_experiment(config, progress_bar=False)
     assert len(summaries) == len(config.teachers)
