@@ -370,7 +370,7 @@ def _sb3_student(kind: str) -> Callable[[dict[str, Any], EnvironmentConfig | Non
                 raise ConfigError(f"evaluation.test_set: test terrain names must be non-empty strings, got {bad!r}")
         cls = {"ppo": PPOStudent, "sac": SACStudent, "paired": PAIREDStudent}[kind]
         _check_environment(environment)
-        _check_algo_kwargs(params.get("algo_kwargs"), cls.algo_class)
+        _check_algo_kwargs(params.get("algo_kwargs"), getattr(cls, "algo_class", PPOStudent.algo_class))
         if params.get("discount_teacher") is not None:
             params["discount_teacher"] = _discount_teacher(params["discount_teacher"], seed)
         if params.get("imitation") is not None:

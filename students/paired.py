@@ -72,7 +72,8 @@ class PAIREDStudent(Student):
         paper's protagonist and antagonist share an architecture). ``n_envs`` is also the number
         of levels per round; ``algo_kwargs["n_steps"]`` the rollout length per level (make it at
         least one episode long).
-    test_tasks, mastery_threshold, eval_every, n_eval_envs, eval_seed, eval_attempts, sampled_levels, sampled_attempts:
+    test_tasks, test_episodes, mastery_threshold, eval_every, n_eval_envs, eval_seed, eval_attempts, sampled_levels,
+    sampled_attempts:
         The protagonist's evaluation (see :class:`~autocurriculum.students.sb3.PPOStudent`: test set,
         default the env's held-out tasks; the sampled-level protocol). ``eval_every`` counts this
         student's steps (both learners).
@@ -103,6 +104,7 @@ class PAIREDStudent(Student):
         eval_every: int | None = None,
         n_eval_envs: int = 8,
         eval_seed: int = 12345,
+        test_episodes: int = 1,
         eval_attempts: int = 1,
         sampled_levels: int = 0,
         sampled_attempts: int = 1,
@@ -122,6 +124,7 @@ class PAIREDStudent(Student):
         self.eval_every = eval_every
         self.n_eval_envs = n_eval_envs
         self.eval_seed = eval_seed
+        self.test_episodes = test_episodes
         self.eval_attempts = eval_attempts
         self.sampled_levels = sampled_levels
         self.sampled_attempts = sampled_attempts
@@ -145,6 +148,7 @@ class PAIREDStudent(Student):
         self.protagonist = PPOStudent(
             env,
             test_tasks=test_tasks,
+            test_episodes=test_episodes,
             eval_attempts=eval_attempts,
             sampled_levels=sampled_levels,
             sampled_attempts=sampled_attempts,
@@ -155,6 +159,11 @@ class PAIREDStudent(Student):
         self.antagonist = PPOStudent(env, test_tasks=test_tasks, seed=antagonist_seed, **common)
 
     # ------------------------------------------------------------------ set-up
+    def _validate(self) -> None:
+        """Check both learners' parameters (ValueError/TypeError naming the parameter), building nothing."""
+        self.protagonist._validate()
+        self.antagonist._validate()
+
     @property
     def task_space(self) -> TaskSpace:
         return self.protagonist.task_space
