@@ -135,9 +135,8 @@ def make_student(name: str, args: argparse.Namespace, seed: int) -> Any:
         from autocurriculum.students.paired import PAIREDStudent  # the `paired` branch
 
         accepted = inspect.signature(PAIREDStudent).parameters
-        extra = {"sampled_levels": args.eval_levels, "sampled_attempts": args.attempts}
-        kwargs.update({k: v for k, v in extra.items() if k in accepted})
-        return PAIREDStudent("autocurriculum/Maze-v0", **kwargs)
+        kwargs.update({"sampled_levels": args.eval_levels, "sampled_attempts": args.attempts})
+        return PAIREDStudent("autocurriculum/Maze-v0", **{k: v for k, v in kwargs.items() if k in accepted})
     return PPOStudent(
         "autocurriculum/Maze-v0",
         score="positive_value_loss",
