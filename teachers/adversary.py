@@ -35,6 +35,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from autocurriculum.teachers.validation import StateReader, describe, is_int, state_difference
+
 __all__ = [
     "BoxAdversary",
     "MazeAdversary",
@@ -43,6 +45,10 @@ __all__ = [
     "ppo_update",
     "load_module_state",
     "load_optimizer_state",
+    "read_like",
+    "read_module_state",
+    "read_optimizer_state",
+    "read_torch_rng_state",
     "torch_rng_state",
 ]
 
@@ -356,6 +362,101 @@ def make_generator(seed: int) -> torch.Generator:
 def build_optimizer(module: nn.Module, learning_rate: float) -> torch.optim.Optimizer:
     """Adam with PyTorch's epsilon 1e-8 (dcd uses 1e-5; immaterial at these sizes)."""
     return torch.optim.Adam(module.parameters(), lr=learning_rate)
+
+
+# --------------------------------------------------------------------------- checked loading
+# Each reader checks one part of a saved state against a freshly built object (shapes, dtypes,
+# keys, finiteness) before loading it, and names the key path of every refusal.
+
+
+def read_like(r: StateReader, key: str, like: np.ndarray, low: Any = None, high: Any = None) -> np.ndarray:
+    """``r[key]`` as an array of ``like``'s shape and dtype exactly (floats finite), or an error naming the key.
+
+    Another dtype (a float64 array for a float32 one, a float array for integers) is refused,
+    never converted, so that a loaded state gives back exactly what it was given.
+    """
+    v = r.get(key)
+    if isinstance(v, np.ndarray) and v.dtype != like.dtype:
+        raise TypeError(f"{r.where(key)}: expected a {like.dtype} array, got dtype {v.dtype}")
+    kind = {"f": "f", "i": "i", "u": "i", "b": "b"}[like.dtype.kind]
+    if kind == "i":
+        info = np.iinfo(like.dtype)
+        low = info.min if low is None else max(low, int(info.min))
+        high = info.max if high is None else min(high, int(info.max))
+    return r.array(key, kind, like.shape, low, high).astype(like.dtype)
+
+
+def read_module_state(r: StateReader, module: nn.Module) -> None:
+    """Check :func:`module_state` data against ``module``'s own (same keys, shapes, dtypes) and load it."""
+    expected = module_state(module)
+    r.keys(list(expected))
+    values = {k: read_like(r, k, like) for k, like in expected.items()}
+    try:
+        load_module_state(module, values)
+    except (RuntimeError, KeyError, ValueError, TypeError) as e:  # pragma: no cover - the checks above fit
+        raise ValueError(f"{r.path}: the network's weights do not fit ({e})") from e
+
+
+def read_optimizer_state(r: StateReader, optimizer: torch.optim.Optimizer) -> int:
+    """Check :func:`optimizer_state` data against a fresh ``optimizer`` and load it; return its step count.
+
+    The settings (``param_groups``) must equal the fresh optimiser's; the per-parameter state
+    (Adam's ``step``, ``exp_avg``, ``exp_avg_sq``) is either absent (no step taken yet) or
+    present for every parameter, with the parameter's shape, finite values, non-negative second
+    moments and one integral step count shared by all. Returns that count (0 when absent).
+    """
+    fresh = optimizer_state(optimizer)
+    r.keys(["state", "param_groups"])
+    groups = r.get("param_groups")
+    diff = state_difference(fresh["param_groups"], groups, r.where("param_groups"))
+    if diff is not None:
+        raise ValueError(
+            f"{diff}: the optimiser settings differ from this teacher's (the state was saved with other "
+            "parameters or another torch version)"
+        )
+    params = [p for group in optimizer.param_groups for p in group["params"]]
+    s = r.sub("state")
+    for k in s.state:
+        if not is_int(k) or not 0 <= int(k) < len(params):
+            raise ValueError(f"{s.where(k)}: unknown key; expected parameter indices 0..{len(params) - 1}")
+    if s.state and len(s.state) != len(params):
+        missing = sorted(set(range(len(params))) - {int(k) for k in s.state})
+        raise ValueError(f"{s.path}: missing keys {missing}; every parameter has a state once a step was taken")
+    amsgrad = bool(fresh["param_groups"][0].get("amsgrad", False)) if fresh["param_groups"] else False
+    names = ["step", "exp_avg", "exp_avg_sq", *(["max_exp_avg_sq"] if amsgrad else [])]
+    entries: dict[int, dict[str, np.ndarray]] = {}
+    steps: set[float] = set()
+    for k in sorted(s.state, key=int):
+        e = s.sub(k)
+        e.keys(names)
+        p = params[int(k)]
+        like = np.zeros(tuple(p.shape), dtype=p.detach().cpu().numpy().dtype)
+        raw = e.get("step")  # float32, or float64 under a float64 default dtype: kept as saved
+        wide = isinstance(raw, np.ndarray) and raw.dtype == np.float64
+        step = read_like(e, "step", np.zeros((), dtype=np.float64 if wide else np.float32), low=1)
+        if float(step) != round(float(step)):
+            raise ValueError(f"{e.where('step')}: got {float(step)!r}; allowed: a whole number of steps")
+        steps.add(float(step))
+        entry = {"step": step, "exp_avg": read_like(e, "exp_avg", like)}
+        for name in names[2:]:
+            entry[name] = read_like(e, name, like, low=0.0)
+        entries[int(k)] = entry
+    if len(steps) > 1:
+        raise ValueError(f"{s.path}: the parameters' step counts differ ({sorted(steps)}); they are stepped together")
+    try:
+        load_optimizer_state(optimizer, {"state": entries, "param_groups": groups})
+    except (RuntimeError, KeyError, ValueError, TypeError) as e:  # pragma: no cover - the checks above fit
+        raise ValueError(f"{r.path}: the optimiser state does not fit ({e})") from e
+    return int(steps.pop()) if steps else 0
+
+
+def read_torch_rng_state(r: StateReader, key: str, generator: torch.Generator) -> None:
+    """Check a :func:`torch_rng_state` array (``generator``'s size, uint8) and set ``generator`` to it."""
+    state = read_like(r, key, torch_rng_state(generator))
+    try:
+        set_torch_rng_state(generator, state)
+    except RuntimeError as e:
+        raise ValueError(f"{r.where(key)}: not the state of a torch generator ({e}); got {describe(state)}") from e
 
 
 Collate = Callable[[Sequence[Mapping[str, Any]]], dict[str, torch.Tensor]]

@@ -34,6 +34,7 @@ from autocurriculum.teachers.levels import MazeLevelSpace
 from autocurriculum.teachers.paired import PAIRED
 from autocurriculum.teachers.plr import _check_number
 from autocurriculum.teachers.spaces import BoxSpace, TaskSpace
+from autocurriculum.teachers.validation import StateReader
 
 __all__ = ["CLUTR", "SHIPPED_VAES", "vae_path"]
 
@@ -179,17 +180,25 @@ class CLUTR(PAIRED):
         return {**super()._get_state(), "vae": module_state(self.vae_)}
 
     def _set_state(self, state: dict[str, Any]) -> None:
-        from autocurriculum.teachers.adversary import load_module_state
+        from autocurriculum.teachers.adversary import read_module_state
         from autocurriculum.teachers.level_vae import LevelVAE
 
-        state = dict(state)
-        if "vae" not in state:
-            raise ValueError("load_state_dict: state['state'] lacks 'vae' (the VAE's weights)")
-        vae = LevelVAE(**self.vae_.config)
-        try:
-            load_module_state(vae, state.pop("vae"))
-        except (RuntimeError, KeyError, ValueError) as e:
-            raise ValueError(f"load_state_dict: the saved VAE does not fit this teacher's: {e}") from e
+        r = self._state_reader(state)
+        vae = LevelVAE(**self.vae_.config)  # the saved weights must fit this teacher's VAE
+        read_module_state(r.sub("vae"), vae)
         vae.eval()
-        super()._set_state(state)
+        super()._set_state({k: v for k, v in state.items() if k != "vae"})
         self.vae_ = vae
+
+    def _record_keys(self) -> list[str]:
+        return [*super()._record_keys(), "latent"]
+
+    def _read_task(self, r: StateReader, record: dict[str, Any]) -> dict[str, Any]:
+        """A record's latent vector (in the latent box) and the level it decoded to (an exact encoding)."""
+        space = self.task_space
+        assert isinstance(space, MazeLevelSpace)
+        box = self.latent_space_
+        latent = r.array("latent", "f", (box.dim,), box.low, box.high)
+        task = r.array("task", "i", (space.encoding_length,), 0, space.pad)
+        space.decode(task, strict=True, name=r.where("task"))
+        return {"latent": latent, "task": task}

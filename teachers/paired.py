@@ -42,7 +42,7 @@ from autocurriculum.teachers.base import Feedback, Lesson, Teacher
 from autocurriculum.teachers.levels import MazeLevel, MazeLevelSpace
 from autocurriculum.teachers.plr import _check_number
 from autocurriculum.teachers.spaces import BoxSpace, TaskSpace
-from autocurriculum.teachers.validation import is_int
+from autocurriculum.teachers.validation import StateReader, describe, is_int
 
 if TYPE_CHECKING:
     import torch
@@ -170,7 +170,7 @@ class PAIRED(Teacher):
         self.policy_ = self._build_policy(self.torch_rng_)
         self.optimizer_ = adversary.build_optimizer(self.policy_, float(self.learning_rate))
         self.queue_: list[dict[str, Any]] = []
-        self.pending_: dict[int, dict[str, Any]] = {}
+        self.generated_: dict[int, dict[str, Any]] = {}
         self.batch_: list[dict[str, Any]] = []
         self.n_policy_updates_ = 0
         self.last_stats_: dict[str, float] = {}
@@ -227,7 +227,7 @@ class PAIRED(Teacher):
         if not self.queue_:
             self.queue_ = self._generate(int(self.batch_size))
         record = self.queue_.pop(0)
-        self.pending_[self.n_sampled_] = record
+        self.generated_[self.n_sampled_] = record
         return self.task_space.check(record["task"], "generated level"), "generated", {}
 
     def _task_key(self, task: Any) -> np.ndarray:
@@ -245,7 +245,7 @@ class PAIRED(Teacher):
                 f"{owner}.update: lesson.id is None; the adversary learns only from levels it generated "
                 "(pass the Lesson returned by sample())"
             )
-        record = self.pending_.get(int(lesson.id))
+        record = self.generated_.get(int(lesson.id))
         if record is None:
             raise ValueError(
                 f"{owner}.update: lesson.id {lesson.id} has no pending level (already reported, or generated "
@@ -255,7 +255,7 @@ class PAIRED(Teacher):
             raise ValueError(
                 f"{owner}.update: lesson.task {lesson.task!r} differs from the level generated as lesson {lesson.id}"
             )
-        del self.pending_[int(lesson.id)]
+        del self.generated_[int(lesson.id)]
         assert feedback.score is not None
         self.batch_.append({**record, "regret": float(feedback.score)})
         self.last_regret_ = float(feedback.score)
@@ -286,7 +286,7 @@ class PAIRED(Teacher):
     def _metrics(self) -> dict[str, float]:
         out = {
             "policy_updates": float(self.n_policy_updates_),
-            "pending": float(len(self.pending_)),
+            "pending": float(len(self.generated_)),
             "queued": float(len(self.queue_)),
             "last_regret": self.last_regret_,
         }
@@ -322,7 +322,7 @@ class PAIRED(Teacher):
             "optimizer": adversary.optimizer_state(self.optimizer_),
             "torch_rng": adversary.torch_rng_state(self.torch_rng_),
             "queue": copy.deepcopy(self.queue_),
-            "pending": {int(k): copy.deepcopy(v) for k, v in self.pending_.items()},
+            "pending": {int(k): copy.deepcopy(v) for k, v in self.generated_.items()},
             "batch": copy.deepcopy(self.batch_),
             "n_policy_updates": self.n_policy_updates_,
             "last_stats": dict(self.last_stats_),
@@ -332,32 +332,128 @@ class PAIRED(Teacher):
     def _set_state(self, state: dict[str, Any]) -> None:
         from autocurriculum.teachers import adversary
 
-        expected = {
-            "policy",
-            "optimizer",
-            "torch_rng",
-            "queue",
-            "pending",
-            "batch",
-            "n_policy_updates",
-            "last_stats",
-            "last_regret",
-        }
-        if not isinstance(state, dict) or set(state) != expected:
-            got = sorted(state) if isinstance(state, dict) else type(state).__name__
-            raise ValueError(f"load_state_dict: state['state'] must have keys {sorted(expected)}, got {got}")
+        r = self._state_reader(state)
+        r.keys(
+            ["policy", "optimizer", "torch_rng", "queue", "pending", "batch"]
+            + ["n_policy_updates", "last_stats", "last_regret"]
+        )
+        # fresh network, optimiser and generator receive the state (all checked against this teacher's)
         policy = self._build_policy(adversary.make_generator(0))
         optimizer = adversary.build_optimizer(policy, float(self.learning_rate))
-        try:
-            adversary.load_module_state(policy, state["policy"])
-            adversary.load_optimizer_state(optimizer, state["optimizer"])
-        except (RuntimeError, KeyError, ValueError, TypeError) as e:
-            raise ValueError(f"load_state_dict: the adversary's network or optimiser state does not fit: {e}") from e
-        adversary.set_torch_rng_state(self.torch_rng_, state["torch_rng"])
-        self.policy_, self.optimizer_ = policy, optimizer
-        self.queue_ = list(state["queue"])
-        self.pending_ = {int(k): v for k, v in state["pending"].items()}
-        self.batch_ = list(state["batch"])
-        self.n_policy_updates_ = int(state["n_policy_updates"])
-        self.last_stats_ = dict(state["last_stats"])
-        self.last_regret_ = float(state["last_regret"])
+        adversary.read_module_state(r.sub("policy"), policy)
+        steps = adversary.read_optimizer_state(r.sub("optimizer"), optimizer)
+        torch_rng = adversary.make_generator(0)
+        adversary.read_torch_rng_state(r, "torch_rng", torch_rng)
+        bs = int(self.batch_size)
+        queue = self._read_records(r, "queue", regret=False)
+        batch = self._read_records(r, "batch", regret=True)
+        generated = self._read_generated(r.sub("pending"))
+        n_policy_updates = r.int("n_policy_updates")
+        # counters of one run: every reported lesson is a generated one, trained on in batches of bs
+        if n_policy_updates * bs + len(batch) != self.n_updates_:
+            raise ValueError(
+                f"{r.where('n_policy_updates')}: {n_policy_updates} updates of {bs} levels plus {len(batch)} in "
+                f"{r.where('batch')} make {n_policy_updates * bs + len(batch)} reports, but the state records "
+                f"n_updates = {self.n_updates_} (the state is inconsistent, or saved with another batch_size)"
+            )
+        if (self.n_sampled_ + len(queue)) % bs:
+            raise ValueError(
+                f"{r.where('queue')}: {len(queue)} queued levels after {self.n_sampled_} sampled ones do not complete "
+                f"a generation of {bs} levels (the state is inconsistent, or saved with another batch_size)"
+            )
+        expected_steps = n_policy_updates * int(self.n_epochs) * int(self.n_minibatches)
+        if steps != expected_steps:
+            raise ValueError(
+                f"{r.where('optimizer')}: the optimiser took {steps} steps, but {n_policy_updates} updates of "
+                f"{self.n_epochs} epochs x {self.n_minibatches} minibatches take {expected_steps} (the state is "
+                "inconsistent, or saved with other parameters)"
+            )
+        s = r.sub("last_stats")
+        names = ["policy_loss", "entropy", "approx_kl", "batch_regret"]
+        s.keys(names if n_policy_updates else [])  # set by each update, absent before the first
+        last_stats = {name: s.float(name) for name in names if n_policy_updates}
+        self.policy_, self.optimizer_, self.torch_rng_ = policy, optimizer, torch_rng
+        self.queue_ = queue
+        self.generated_ = generated
+        self.batch_ = batch
+        self.n_policy_updates_ = n_policy_updates
+        self.last_stats_ = last_stats
+        self.last_regret_ = r.float("last_regret")
+
+    def _read_records(self, r: StateReader, key: str, *, regret: bool) -> list[dict[str, Any]]:
+        """The list of level records under ``key`` (fewer than ``batch_size``: a full one is used at once)."""
+        records = r.get(key)
+        if not isinstance(records, (list, tuple)):
+            raise TypeError(f"{r.where(key)}: expected a list of level records, got {describe(records)}")
+        if len(records) >= int(self.batch_size):
+            raise ValueError(
+                f"{r.where(key)}: holds {len(records)} levels; at most batch_size - 1 = {int(self.batch_size) - 1} "
+                "wait there (the state was saved with another batch_size)"
+            )
+        return [
+            self._read_record(StateReader(record, f"{r.where(key)}[{i}]"), regret=regret)
+            for i, record in enumerate(records)
+        ]
+
+    def _read_generated(self, r: StateReader) -> dict[int, dict[str, Any]]:
+        """The generated levels not yet reported: exactly the lessons the state has pending."""
+        for k in r.state:
+            if not is_int(k) or int(k) not in self.pending_:
+                raise ValueError(
+                    f"{r.where(k)}: unknown key; only the pending lessons (state['pending']['ids']: "
+                    f"{sorted(self.pending_)}) have a generated level"
+                )
+        missing = sorted(set(self.pending_) - {int(k) for k in r.state})
+        if missing:
+            raise ValueError(f"{r.path}: missing keys {missing}; every pending lesson has its generated level")
+        return {int(k): self._read_record(r.sub(k), regret=False) for k in sorted(r.state, key=int)}
+
+    def _record_keys(self) -> list[str]:
+        """The keys of a generated level's record (see :meth:`_generate`)."""
+        if isinstance(self.generator_space, BoxSpace):
+            return ["noise", "action", "log_prob", "task"]
+        return ["noise", "actions", "log_prob", "agent_dir", "task"]
+
+    def _read_record(self, r: StateReader, *, regret: bool) -> dict[str, Any]:
+        """One generated level's record, checked against the generator's shapes (``regret`` once reported)."""
+        from autocurriculum.teachers.adversary import read_like
+
+        r.keys(self._record_keys() + (["regret"] if regret else []))
+        space = self.generator_space
+        f32 = np.float32
+        record: dict[str, Any] = {"noise": read_like(r, "noise", np.zeros(int(self.noise_dim), f32))}
+        if isinstance(space, BoxSpace):
+            record["action"] = read_like(r, "action", np.zeros(space.dim, f32))
+            record["log_prob"] = read_like(r, "log_prob", np.zeros(1, f32))
+        else:
+            assert isinstance(space, MazeLevelSpace)
+            n_steps = space.max_walls + 2
+            actions = read_like(r, "actions", np.zeros(n_steps, np.int64), 0, space.size * space.size - 1)
+            if actions[1] == actions[0]:
+                raise ValueError(f"{r.where('actions')}: the agent is placed on the goal's cell (the generator masks it)")
+            record["actions"] = actions
+            record["log_prob"] = read_like(r, "log_prob", np.zeros(n_steps, f32), high=0.0)
+            record["agent_dir"] = r.int("agent_dir", 0, 3)
+        record.update(self._read_task(r, record))
+        if regret:
+            record["regret"] = r.float("regret")
+        return record
+
+    def _read_task(self, r: StateReader, record: dict[str, Any]) -> dict[str, Any]:
+        """A record's level: in the box, or the maze its actions and start direction build."""
+        space = self.task_space
+        if isinstance(space, BoxSpace):
+            return {"task": r.array("task", "f", (space.dim,), space.low, space.high)}
+        assert isinstance(space, MazeLevelSpace)
+        from autocurriculum.teachers.adversary import maze_parts
+
+        task = r.array("task", "i", (space.encoding_length,), 0, space.pad)
+        goal, agent, walls = maze_parts(record["actions"], space.size)
+        level = MazeLevel(size=space.size, agent=agent, agent_dir=record["agent_dir"], goal=goal, walls=walls)
+        expected = np.asarray(space.encode(level), dtype=np.int64)
+        if not np.array_equal(task, expected):
+            raise ValueError(
+                f"{r.where('task')}: the level {task.tolist()} is not the one its actions and agent_dir build "
+                f"({expected.tolist()})"
+            )
+        return {"task": task}

@@ -121,3 +121,22 @@ def test_vae_must_match_the_space_and_exist() -> None:
         CLUTR(MazeLevelSpace(size=5, max_walls=4)).setup()  # the shipped maze7 VAE is for 7 x 7
     with pytest.raises(ValueError, match="neither a shipped VAE"):
         CLUTR(SPACE, vae="no_such_vae").setup()
+
+
+def test_a_state_with_another_vae_is_refused_naming_the_weights() -> None:
+    teacher = CLUTR(TINY_SPACE, vae=TINY_VAE, batch_size=3, hidden=(8,), noise_dim=4, seed=1)
+    for _ in range(4):
+        lesson = teacher.sample()
+        teacher.update(lesson, {"score": 1.0})
+    teacher.sample()  # one generated level pending
+    state = teacher.state_dict()
+    bad = pickle.loads(pickle.dumps(state))
+    bad["state"]["vae"]["to_mu.weight"] = bad["state"]["vae"]["to_mu.weight"][:, :-1]
+    with pytest.raises(ValueError, match=r"\['vae'\]\['to_mu.weight'\]: expected shape"):
+        teacher.load_state_dict(bad)
+    bad = pickle.loads(pickle.dumps(state))
+    record = next(iter(bad["state"]["pending"].values()))
+    record["latent"] = record["latent"] + 10.0  # outside the latent box
+    with pytest.raises(ValueError, match=r"\['latent'\]"):
+        teacher.load_state_dict(bad)
+    teacher.load_state_dict(state)

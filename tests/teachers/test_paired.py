@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -84,8 +85,13 @@ def test_rejects_unknown_or_repeated_lessons() -> None:
     with pytest.raises(ValueError, match="lesson.id is None"):
         teacher.update(lesson.task, {"score": 1.0})
     teacher.update(lesson, {"score": 1.0})
-    with pytest.raises(ValueError, match="no pending level"):
+    # the base class refuses a second report of a lesson (one report per lesson) before PAIRED looks
+    with pytest.raises(ValueError, match="lesson 0 was already reported"):
         teacher.update(lesson, {"score": 1.0})
+    # and a lesson id it never issued
+    forged = teacher.sample()
+    with pytest.raises(ValueError, match="never sampled"):
+        teacher.update(replace(forged, id=forged.id + 5), {"score": 1.0})
 
 
 @pytest.mark.parametrize(
@@ -115,7 +121,7 @@ def test_maze_adversary_builds_goal_then_agent_then_walls() -> None:
         lesson = teacher.sample()
         level = lesson.task
         assert isinstance(level, MazeLevel) and level in SMALL_MAZES
-        actions = teacher.pending_[lesson.id]["actions"]
+        actions = teacher.generated_[lesson.id]["actions"]
         assert actions.shape == (2 + SMALL_MAZES.max_walls,)
         n = SMALL_MAZES.size
         assert level.goal == (actions[0] % n, actions[0] // n)
@@ -157,3 +163,41 @@ def test_maze_state_resumes_exactly() -> None:
         teacher.update(a, {"score": 1.0})
         restored.update(b, {"score": 1.0})
     assert teacher.metrics() == restored.metrics()
+
+
+def test_inconsistent_states_are_refused_naming_the_key() -> None:
+    teacher = PAIRED(SMALL_MAZES, batch_size=3, hidden=(8,), channels=2, noise_dim=4, seed=5)
+    for _ in range(7):
+        lesson = teacher.sample()
+        teacher.update(lesson, {"score": 1.0})
+    teacher.sample()
+    state = teacher.state_dict()
+    before = pickle.dumps(teacher.state_dict())
+
+    def refused(edit, match: str) -> None:
+        bad = pickle.loads(pickle.dumps(state))
+        edit(bad["state"])
+        with pytest.raises((ValueError, TypeError), match=match):
+            teacher.load_state_dict(bad)
+        assert pickle.dumps(teacher.state_dict()) == before  # a refused state changes nothing
+
+    pending_id = next(iter(state["state"]["pending"]))
+
+    def move_agent(s) -> None:  # the stored level no longer matches the actions that built it
+        s["pending"][pending_id]["task"][1] = (s["pending"][pending_id]["task"][1] + 1) % SMALL_MAZES.size**2
+
+    refused(move_agent, rf"\['pending'\]\[{pending_id}\]\['task'\]")
+    refused(lambda s: s["pending"][pending_id]["actions"].__setitem__(0, 99), r"\['actions'\]")
+    refused(lambda s: s["policy"].__setitem__("conv.weight", s["policy"]["conv.weight"][:1]), r"\['conv.weight'\]: expected shape")
+    refused(lambda s: s["policy"].__setitem__("conv.bias", s["policy"]["conv.bias"].astype(np.float64)), "float32")
+    refused(lambda s: s.__setitem__("n_policy_updates", s["n_policy_updates"] + 1), "n_policy_updates")
+    refused(lambda s: s["queue"].append(s["queue"][0]), r"\['queue'\]")
+    refused(lambda s: s["torch_rng"].__setitem__(slice(0, 100), 7), "torch_rng")
+    refused(lambda s: s["optimizer"]["param_groups"][0].__setitem__("lr", 0.5), r"\['lr'\]")
+    # a state saved with another batch_size is refused, naming what does not fit
+    other = PAIRED(SMALL_MAZES, batch_size=4, hidden=(8,), channels=2, noise_dim=4, seed=5)
+    for _ in range(6):
+        lesson = other.sample()
+        other.update(lesson, {"score": 1.0})
+    with pytest.raises(ValueError, match="batch_size"):
+        teacher.load_state_dict(other.state_dict())
