@@ -41,7 +41,7 @@ from autocurriculum.teachers.base import Feedback, Lesson
 from autocurriculum.teachers.networks import NetworkTeacher, check_hidden_sizes, import_torch, single_thread
 from autocurriculum.teachers.random_teacher import gaussian_params
 from autocurriculum.teachers.spaces import BoxSpace
-from autocurriculum.teachers.validation import is_int, is_number
+from autocurriculum.teachers.validation import StateReader, describe, is_int, is_number
 
 __all__ = ["GOAL_GAN_PRESETS", "GoalGAN", "success_of"]
 
@@ -408,25 +408,81 @@ class GoalGAN(NetworkTeacher):
             "n_skipped_rounds": self.n_skipped_rounds_,
         }
 
-    def _set_net_state(self, state: dict[str, Any]) -> None:
+    def _set_net_state(self, r: StateReader) -> None:
+        r.keys(
+            [
+                "queue_goals",
+                "queue_ids",
+                "queue_origins",
+                "attempts",
+                "goal_counter",
+                "labelled_goals",
+                "labels",
+                "solved",
+                "train_x",
+                "train_y",
+                "bootstrap",
+                "n_good",
+                "n_labelled",
+                "n_skipped_rounds",
+            ]
+        )
         d = self.task_space.dim
-        queue_goals = np.asarray(state["queue_goals"], dtype=np.float64).reshape(-1, d)
-        if not len(state["queue_ids"]) == len(state["queue_origins"]) == queue_goals.shape[0]:
-            raise ValueError(
-                "GoalGAN.load_state_dict: state['queue_goals'/'queue_ids'/'queue_origins'] differ in length"
-            )
+        counter = r.int("goal_counter")
+        queue_goals = r.array("queue_goals", "f", (None, d), 0.0, 1.0)
+        n = queue_goals.shape[0]
+        ids = _plain_list(r, "queue_ids", is_int, "integers", n)
+        if any(not 0 <= int(g) < counter for g in ids):
+            raise ValueError(f"{r.where('queue_ids')}: goal ids must lie in [0, goal_counter={counter})")
+        origins = _plain_list(r, "queue_origins", lambda o: o in _GOAL_ORIGINS, f"origins in {_GOAL_ORIGINS}", n)
+        a = r.sub("attempts")
+        attempts: dict[int, list[bool]] = {}
+        for k in a.state:
+            if not isinstance(k, str) or not k.isdigit() or str(int(k)) != k or int(k) >= counter:
+                raise ValueError(f"{a.where(k)}: expected a goal id below goal_counter={counter} (a decimal string)")
+            attempts[int(k)] = [bool(x) for x in _plain_list(a, k, _is_bool, "bools")]
+        labelled = r.array("labelled_goals", "f", (None, d), 0.0, 1.0)
+        labels = _plain_list(r, "labels", _is_bool, "bools", labelled.shape[0])
+        solved = r.array("solved", "f", (None, d), 0.0, 1.0)
+        train_x = r.array("train_x", "f", (None, None), 0.0, 1.0)
+        if train_x.shape[1] != d and train_x.shape != (0, 0):
+            raise ValueError(f"{r.where('train_x')}: expected shape (any, {d}), got {train_x.shape}")
+        train_y = r.array("train_y", "f", (train_x.shape[0],), 0.0, 1.0)
+        if self.pending_steps_ and not train_x.shape[0]:
+            raise ValueError(f"{r.where('train_x')}: empty while {self.pending_steps_} training steps are pending")
+        n_labelled = r.int("n_labelled")
+        n_good = r.int("n_good", 0, n_labelled)
         self.queue_ = [
-            (queue_goals[i].copy(), int(g), str(o))
-            for i, (g, o) in enumerate(zip(state["queue_ids"], state["queue_origins"], strict=True))
+            (queue_goals[i].copy(), int(g), str(o)) for i, (g, o) in enumerate(zip(ids, origins, strict=True))
         ]
-        self.attempts_ = {int(k): [bool(s) for s in v] for k, v in state["attempts"].items()}
-        self.goal_counter_ = int(state["goal_counter"])
-        self.labelled_goals_ = [g.copy() for g in np.asarray(state["labelled_goals"], dtype=np.float64).reshape(-1, d)]
-        self.labels_ = [bool(v) for v in state["labels"]]
-        self.solved_ = np.asarray(state["solved"], dtype=np.float64).reshape(-1, d).copy()
-        self.train_x_ = np.asarray(state["train_x"], dtype=np.float64).copy()
-        self.train_y_ = np.asarray(state["train_y"], dtype=np.float64).copy()
-        self.bootstrap_ = bool(state["bootstrap"])
-        self.n_good_ = int(state["n_good"])
-        self.n_labelled_ = int(state["n_labelled"])
-        self.n_skipped_rounds_ = int(state["n_skipped_rounds"])
+        self.attempts_ = attempts
+        self.goal_counter_ = counter
+        self.labelled_goals_ = [g.copy() for g in labelled]
+        self.labels_ = [bool(v) for v in labels]
+        self.solved_ = solved
+        self.train_x_ = train_x
+        self.train_y_ = train_y
+        self.bootstrap_ = r.bool("bootstrap")
+        self.n_good_ = n_good
+        self.n_labelled_ = n_labelled
+        self.n_skipped_rounds_ = r.int("n_skipped_rounds")
+
+
+_GOAL_ORIGINS = ("bootstrap", "gan", "random")
+
+
+def _is_bool(x: Any) -> bool:
+    return isinstance(x, (bool, np.bool_))
+
+
+def _plain_list(r: StateReader, key: str, ok: Any, what: str, length: int | None = None) -> list[Any]:
+    """The list under ``key`` whose items pass ``ok`` (``length`` of them), or a refusal naming the key path."""
+    v = r.get(key)
+    if not isinstance(v, list):
+        raise TypeError(f"{r.where(key)}: expected a list of {what}, got {describe(v)}")
+    if length is not None and len(v) != length:
+        raise ValueError(f"{r.where(key)}: expected {length} items (one per row of its arrays), got {len(v)}")
+    for i, x in enumerate(v):
+        if not ok(x):
+            raise TypeError(f"{r.where(key)}[{i}]: expected one of {what}, got {describe(x)}")
+    return list(v)

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from autocurriculum.teachers.base import Teacher
-from autocurriculum.teachers.validation import is_int
+from autocurriculum.teachers.validation import StateReader, is_int, state_difference
 
 if TYPE_CHECKING:
     import torch
@@ -85,6 +85,61 @@ def check_hidden_sizes(value: Any, owner: str, name: str) -> tuple[int, ...]:
     if not sizes or any(not is_int(h) or h < 1 for h in sizes):
         raise ValueError(f"{owner}.{name}: expected a non-empty list of positive layer widths, got {value!r}")
     return tuple(int(h) for h in sizes)
+
+
+def _read_tensor(r: StateReader, key: Any, like: np.ndarray, low: float | None = None) -> np.ndarray:
+    """The array under ``key``, of ``like``'s shape and dtype (finite), or a refusal naming the key path."""
+    kind = "f" if like.dtype.kind == "f" else "i" if like.dtype.kind in "iu" else "b"
+    out = r.array(key, kind, like.shape, low=low)
+    v = r.get(key)
+    if v.dtype != like.dtype:
+        raise TypeError(f"{r.where(key)}: expected dtype {like.dtype}, got {v.dtype}")
+    return out.astype(like.dtype)
+
+
+def _read_tensors(r: StateReader, template: dict[str, Any]) -> dict[str, np.ndarray]:
+    """A module's saved ``state_dict`` checked against its own (same names, shapes and dtypes)."""
+    like = to_numpy_tree(template)
+    try:
+        r.keys(list(like))
+        return {k: _read_tensor(r, k, v) for k, v in like.items()}
+    except ValueError as e:
+        if "shape" not in str(e) and "keys" not in str(e):
+            raise
+        raise ValueError(f"{e} (the saved networks do not fit this teacher's: other layer sizes?)") from None
+
+
+def _read_optimiser(r: StateReader, optimiser: Any) -> dict[str, Any]:
+    """An Adam ``state_dict`` checked against ``optimiser``: its parameter groups and per-parameter moments.
+
+    The per-parameter state is either empty (before the first step) or present for every parameter.
+    """
+    r.keys(["state", "param_groups"])
+    own = to_numpy_tree(optimiser.state_dict())
+    groups = r.get("param_groups")
+    diff = state_difference(own["param_groups"], groups, r.where("param_groups"))
+    if diff is not None:
+        raise ValueError(f"{diff}: the optimiser's settings differ from this teacher's")
+    params = [p for g in optimiser.param_groups for p in g["params"]]
+    indices = [i for g in own["param_groups"] for i in g["params"]]
+    s = r.sub("state")
+    if len(s.state):
+        s.keys(indices)
+    out: dict[Any, Any] = {}
+    for i, p in zip(indices, params, strict=True):
+        if i not in s.state:
+            continue
+        e = s.sub(i)  # type: ignore[arg-type]
+        amsgrad = any(g.get("amsgrad") for g in own["param_groups"])
+        names = ["exp_avg", "exp_avg_sq"] + (["max_exp_avg_sq"] if amsgrad else [])
+        e.keys(["step", *names])
+        like = p.detach().cpu().numpy()
+        # Adam counts steps in a 0-d float32 tensor (torch's scalar dtype on CPU)
+        entry: dict[str, Any] = {"step": _read_tensor(e, "step", np.zeros((), dtype=np.float32), low=0.0)}
+        for n in names:
+            entry[n] = _read_tensor(e, n, like, low=0.0 if n != "exp_avg" else None)
+        out[i] = entry
+    return {"state": out, "param_groups": groups}
 
 
 class NetworkTeacher(Teacher):
@@ -178,35 +233,42 @@ class NetworkTeacher(Teacher):
 
     def _set_state(self, state: dict[str, Any]) -> None:
         torch = import_torch()
+        r = self._state_reader(state)
+        r.keys(["torch_rng", "networks", "optimisers", "pending_steps", "n_train_steps", "n_rounds", "own"])
         networks, optimisers = self._networks(), self._optimisers()
-        for group, names in (("networks", networks), ("optimisers", optimisers)):
-            if set(state[group]) != set(names):
-                raise ValueError(
-                    f"{type(self).__name__}.load_state_dict: state[{group!r}] holds {sorted(state[group])}, "
-                    f"expected {sorted(names)}"
-                )
+        nets = r.sub("networks")
+        nets.keys(list(networks))
+        net_states = {k: _read_tensors(nets.sub(k), dict(m.state_dict())) for k, m in networks.items()}
+        opts = r.sub("optimisers")
+        opts.keys(list(optimisers))
+        opt_states = {k: _read_optimiser(opts.sub(k), o) for k, o in optimisers.items()}
+        template = self.torch_rng_.get_state().numpy()
+        rng_state = r.array("torch_rng", "i", template.shape, 0, 255).astype(template.dtype)
         try:
             for k, m in networks.items():
-                m.load_state_dict(to_torch_tree(state["networks"][k]))
+                m.load_state_dict(to_torch_tree(net_states[k]))
             for k, o in optimisers.items():
-                o.load_state_dict(to_torch_tree(state["optimisers"][k]))
-        except (RuntimeError, KeyError) as e:  # torch reports shape and key mismatches as RuntimeError
+                o.load_state_dict(to_torch_tree(opt_states[k]))
+        except (RuntimeError, KeyError, ValueError) as e:  # torch reports mismatches as RuntimeError
             raise ValueError(
-                f"{type(self).__name__}.load_state_dict: the saved networks do not fit this teacher's "
-                f"(built with other layer sizes?): {e}"
+                f"{r.where('networks')}: the saved networks do not fit this teacher's (built with other layer "
+                f"sizes?): {e}"
             ) from None
-        rng_state = np.asarray(state["torch_rng"], dtype=np.uint8)
-        self.torch_rng_.set_state(torch.from_numpy(rng_state.copy()))
-        self.pending_steps_ = int(state["pending_steps"])
-        self.n_train_steps_ = int(state["n_train_steps"])
-        self.n_rounds_ = int(state["n_rounds"])
-        self._set_net_state(state["own"])
+        try:
+            self.torch_rng_.set_state(torch.from_numpy(rng_state))
+        except RuntimeError as e:
+            raise ValueError(f"{r.where('torch_rng')}: not a state of a torch CPU generator ({e})") from None
+        self.pending_steps_ = r.int("pending_steps")
+        self.n_train_steps_ = r.int("n_train_steps")
+        self.n_rounds_ = r.int("n_rounds")
+        self._set_net_state(r.sub("own"))
 
     def _get_net_state(self) -> dict[str, Any]:
         return {}
 
-    def _set_net_state(self, state: dict[str, Any]) -> None:
-        pass
+    def _set_net_state(self, r: StateReader) -> None:
+        """Check and restore what :meth:`_get_net_state` returned, read through ``r`` (names the key path)."""
+        r.keys([])
 
     def _net_metrics(self) -> dict[str, float]:
         return {

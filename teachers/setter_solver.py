@@ -42,7 +42,7 @@ from autocurriculum.teachers.base import Feedback, Lesson
 from autocurriculum.teachers.goal_gan import check_success_threshold, success_of
 from autocurriculum.teachers.networks import NetworkTeacher, check_hidden_sizes, import_torch, single_thread
 from autocurriculum.teachers.spaces import BoxSpace
-from autocurriculum.teachers.validation import is_int, is_number
+from autocurriculum.teachers.validation import StateReader, is_int, is_number
 
 __all__ = ["SETTER_SOLVER_PRESETS", "SetterSolver"]
 
@@ -320,18 +320,30 @@ class SetterSolver(NetworkTeacher):
             "last_losses": dict(self.last_losses_),
         }
 
-    def _set_net_state(self, state: dict[str, Any]) -> None:
+    def _set_net_state(self, r: StateReader) -> None:
+        r.keys(
+            ["goals", "feasibilities", "successes", "n_episodes", "train_goals", "train_f", "train_s", "last_losses"]
+        )
         d = self.task_space.dim
-        goals = np.asarray(state["goals"], dtype=np.float64).reshape(-1, d)
-        feas = np.asarray(state["feasibilities"], dtype=np.float64)
-        succ = np.asarray(state["successes"], dtype=np.float64)
-        if not goals.shape[0] == feas.shape[0] == succ.shape[0]:
-            raise ValueError(
-                "SetterSolver.load_state_dict: state['goals'/'feasibilities'/'successes'] differ in length"
-            )
-        self.goals_, self.feasibilities_, self.successes_ = goals.copy(), feas.copy(), succ.copy()
-        self.n_episodes_ = int(state["n_episodes"])
-        self.train_goals_ = np.asarray(state["train_goals"], dtype=np.float64).reshape(-1, d).copy()
-        self.train_f_ = np.asarray(state["train_f"], dtype=np.float64).copy()
-        self.train_s_ = np.asarray(state["train_s"], dtype=np.float64).copy()
-        self.last_losses_ = {str(k): float(v) for k, v in state["last_losses"].items()}
+        # unit coordinates, feasibilities in (0, 1) and successes 0/1, one row per kept episode
+        goals = r.array("goals", "f", (None, d), 0.0, 1.0)
+        n = goals.shape[0]
+        feas = r.array("feasibilities", "f", (n,), 0.0, 1.0)
+        succ = r.array("successes", "f", (n,), 0.0, 1.0)
+        train_goals = r.array("train_goals", "f", (None, d), 0.0, 1.0)
+        n_train = train_goals.shape[0]
+        train_f = r.array("train_f", "f", (n_train,), 0.0, 1.0)
+        train_s = r.array("train_s", "f", (n_train,), 0.0, 1.0)
+        if self.pending_steps_ and not n_train:
+            raise ValueError(f"{r.where('train_goals')}: empty while {self.pending_steps_} training steps are pending")
+        losses = r.sub("last_losses")
+        if losses.state:
+            losses.keys(_LOSS_NAMES)
+        last_losses = {k: losses.float(k) for k in _LOSS_NAMES if losses.state}
+        self.goals_, self.feasibilities_, self.successes_ = goals, feas, succ
+        self.n_episodes_ = r.int("n_episodes")
+        self.train_goals_, self.train_f_, self.train_s_ = train_goals, train_f, train_s
+        self.last_losses_ = last_losses  # type: ignore[assignment]
+
+
+_LOSS_NAMES = ("judge_loss", "feasibility_loss", "validity_loss", "coverage_loss")

@@ -63,7 +63,7 @@ import numpy as np
 from autocurriculum.teachers.base import Feedback, Lesson, Teacher
 from autocurriculum.teachers.levels import MazeLevelSpace, check_rows, row_task, task_row
 from autocurriculum.teachers.spaces import BoxSpace, DiscreteSpace, TaskSpace
-from autocurriculum.teachers.validation import is_int, is_number
+from autocurriculum.teachers.validation import StateReader, is_int, is_number
 
 __all__ = ["SFL", "learnability", "top_learnable"]
 
@@ -284,26 +284,53 @@ class SFL(Teacher):
             "counts": dict(self.counts_),
         }
 
+    def _read_rows(self, r: StateReader, key: str) -> np.ndarray:
+        """Stored levels under ``key``: encodings, box vectors or ids of this task space, one per row."""
+        space = self.task_space
+        if isinstance(space, MazeLevelSpace):
+            rows = r.array(key, "i", (None, space.encoding_length))
+            check_rows(space, rows, r.where(key))
+            return rows
+        if isinstance(space, BoxSpace):
+            return r.array(key, "f", (None, space.dim), space.low, space.high)
+        assert isinstance(space, DiscreteSpace)
+        return r.array(key, "i", (None,), 0, space.n - 1)
+
     def _set_state(self, state: dict[str, Any]) -> None:
-        template = self._empty_rows(0)
-        buffer = np.asarray(state["buffer"], dtype=template.dtype)
-        probe = np.asarray(state["probe"], dtype=template.dtype)
-        for name, arr in (("buffer", buffer), ("probe", probe)):
-            if arr.shape[1:] != template.shape[1:]:
-                raise ValueError(
-                    f"load_state_dict: '{name}' rows have shape {arr.shape[1:]}, expected {template.shape[1:]}"
-                )
-        check_rows(self.task_space, buffer, "load_state_dict: buffer")
-        check_rows(self.task_space, probe, "load_state_dict: probe")
-        scores = np.asarray(state["buffer_scores"], dtype=np.float64)
-        successes = np.asarray(state["successes"], dtype=np.int64)
-        reports = np.asarray(state["reports"], dtype=np.int64)
-        if scores.shape != (buffer.shape[0],) or {successes.shape, reports.shape} != {(probe.shape[0],)}:
-            raise ValueError("load_state_dict: buffer/probe arrays and their scores or counts differ in length")
+        r = self._state_reader(state)
+        r.keys(
+            [
+                "buffer",
+                "buffer_scores",
+                "round",
+                "probe",
+                "probe_next",
+                "successes",
+                "reports",
+                "round_closed",
+                "train_steps_since",
+                "counts",
+            ]
+        )
+        buffer = self._read_rows(r, "buffer")
+        scores = r.array("buffer_scores", "f", (buffer.shape[0],), 0.0, 0.25)  # learnability p (1 - p)
+        round_ = r.int("round", -1)
+        probe = self._read_rows(r, "probe")
+        n, per_level = probe.shape[0], int(self.probe_episodes)
+        if round_ < 0 and (n or buffer.shape[0]):
+            raise ValueError(f"{r.where('probe')}: holds levels, but state['state']['round'] says no round started")
+        probe_next = r.int("probe_next", 0, n * per_level)
+        # a level's reports never exceed the probe lessons handed out for it (probe_episodes per level)
+        handed = np.clip(probe_next - per_level * np.arange(n), 0, per_level)
+        reports = r.array("reports", "i", (n,), 0, handed)
+        successes = r.array("successes", "i", (n,), 0, reports)
+        closed = r.bool("round_closed")
+        if round_ < 0 and not closed:
+            raise ValueError(f"{r.where('round_closed')}: must be True before the first round")
         self.buffer_, self.buffer_scores_, self.probe_ = buffer, scores, probe
         self.successes_, self.reports_ = successes, reports
-        self.round_ = int(state["round"])
-        self.probe_next_ = int(state["probe_next"])
-        self.round_closed_ = bool(state["round_closed"])
-        self.train_steps_since_ = int(state["train_steps_since"])
-        self.counts_ = {k: int(v) for k, v in state["counts"].items()}
+        self.round_ = round_
+        self.probe_next_ = probe_next
+        self.round_closed_ = closed
+        self.train_steps_since_ = r.int("train_steps_since")
+        self.counts_ = r.counts("counts", list(self.counts_))

@@ -496,22 +496,21 @@ class SPDL(Teacher):
         }
 
     def _set_state(self, state: dict[str, Any]) -> None:
+        r = self._state_reader(state)
+        r.keys(["mean", "chol", "contexts", "values", "units", "n_iterations", "alpha", "n_values"])
         d = self.task_space.dim
-        mean = np.asarray(state["mean"], dtype=np.float64)
-        chol = np.asarray(state["chol"], dtype=np.float64)
-        contexts = np.asarray(state["contexts"], dtype=np.float64)
-        values = np.asarray(state["values"], dtype=np.float64)
-        if mean.shape != (d,) or chol.shape != (d, d) or not np.all(np.diag(chol) > 0):
-            raise ValueError(f"SPDL.load_state_dict: state['mean'/'chol'] do not describe a {d}-D Gaussian")
-        if contexts.ndim != 2 or contexts.shape[1] != d or values.shape != (contexts.shape[0],):
-            raise ValueError(
-                f"SPDL.load_state_dict: state['contexts'] {contexts.shape} and state['values'] {values.shape} "
-                f"must be (n, {d}) and (n,)"
-            )
-        self.dist_ = Gaussian(mean.copy(), chol.copy())
+        mean = r.array("mean", "f", (d,))
+        chol = r.array("chol", "f", (d, d))
+        if not np.all(np.diag(chol) > 0):
+            raise ValueError(f"{r.where('chol')}: the diagonal must be positive (a Cholesky factor)")
+        if np.any(np.triu(chol, 1) != 0):
+            raise ValueError(f"{r.where('chol')}: must be lower triangular (a Cholesky factor)")
+        contexts = r.array("contexts", "f", (None, d))  # Gaussian draws in unit coordinates, before clipping
+        values = r.array("values", "f", (contexts.shape[0],))
+        self.dist_ = Gaussian(mean, chol)
         self.contexts_ = [c.copy() for c in contexts]
         self.values_ = [float(v) for v in values]
-        self.units_ = int(state["units"])
-        self.n_iterations_ = int(state["n_iterations"])
-        self.alpha_ = float(state["alpha"])
-        self.n_values_ = int(state["n_values"])
+        self.units_ = r.int("units")
+        self.n_iterations_ = r.int("n_iterations")
+        self.alpha_ = r.float("alpha", 0.0)
+        self.n_values_ = r.int("n_values")

@@ -81,5 +81,5 @@ def test_loading_a_state_with_an_invalid_level_encoding_fails() -> None:
     _run(teacher, 10)
     state = teacher.state_dict()
     state["state"]["tasks"][0, 0] = state["state"]["tasks"][0, 1]  # goal on the agent's cell
-    with pytest.raises(ValueError, match=r"tasks\[0\]"):
+    with pytest.raises(ValueError, match=r"state\['state'\]\['tasks'\]\[0\]\[1\]"):
         PLR(SPACE, buffer_size=6, seed=5).load_state_dict(state)
