@@ -234,7 +234,34 @@ def build_teacher(
         if isinstance(e, ConfigError):
             raise
         raise ConfigError(f"{path}.params: {e}") from None
+    if cls not in TEACHERS.values():
+        _check_plugin_teacher(teacher, path)
     return teacher
+
+
+#: Plugin teacher classes (and task-space kinds) that passed the contract suite's quick checks in this process.
+_CHECKED_PLUGINS: set[tuple[type, str]] = set()
+
+
+def _check_plugin_teacher(teacher: Teacher, path: str) -> None:
+    """The contract suite's quick checks, the first time a plugin teacher class is used on a kind of space.
+
+    Built-in teachers pass the whole suite in the project's tests; a plugin teacher is checked
+    here, on clones (the teacher itself is untouched), before any run directory is made.
+    """
+    from autocurriculum.teachers.contract import ContractError, check_teacher
+
+    key = (type(teacher), type(teacher.task_space).__name__)
+    if key in _CHECKED_PLUGINS:
+        return
+    try:
+        check_teacher(teacher, quick=True)
+    except ContractError as e:
+        raise ConfigError(
+            f"{path}.name: the plugin teacher {type(teacher).__module__}.{type(teacher).__qualname__} breaks the "
+            f"teacher contract: {e} (run autocurriculum.teachers.contract.check_teacher on it to see every check)"
+        ) from None
+    _CHECKED_PLUGINS.add(key)
 
 
 def _listify(params: dict[str, Any]) -> dict[str, Any]:
