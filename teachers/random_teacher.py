@@ -15,6 +15,7 @@ import numpy as np
 
 from autocurriculum.teachers.base import Feedback, Lesson, Teacher
 from autocurriculum.teachers.spaces import BoxSpace, TaskSpace
+from autocurriculum.teachers.validation import real_array
 
 __all__ = ["Random"]
 
@@ -81,11 +82,8 @@ def gaussian_params(
     if std is None:
         std_arr = 0.1 * space.width
     else:
-        std_arr = (
-            np.broadcast_to(np.asarray(std, dtype=np.float64), (space.dim,)).copy()
-            if np.ndim(std) == 0
-            else np.asarray(std, dtype=np.float64)
-        )
+        values = real_array(std, f"{owner}.initial_std").astype(np.float64)  # no strings, bools or huge integers
+        std_arr = np.broadcast_to(values, (space.dim,)).copy() if values.ndim == 0 else values
         if std_arr.shape != (space.dim,):
             raise ValueError(f"{owner}.initial_std: expected {space.dim} values, got shape {std_arr.shape}")
         if not np.all(np.isfinite(std_arr)) or np.any(std_arr < 0):

@@ -109,3 +109,13 @@ def test_gymnasium_make_keywords_are_allowed() -> None:
         seed=0,
     )
     assert student.env_kwargs == {"body": "short", "max_episode_steps": 100}
+
+
+@pytest.mark.parametrize(("std", "message"), [(10**400, "too large for a float"), ("0.5", "expected real numbers")])
+def test_initial_std_is_not_coerced(std: Any, message: str) -> None:
+    from autocurriculum.experiments.registry import build_teacher
+    from autocurriculum.teachers import BoxSpace
+
+    cfg = ComponentConfig("random", {"initial_mean": [0.5, 0.5], "initial_std": std})
+    with pytest.raises(ConfigError, match=rf"^teacher\.params: Random\.initial_std: .*{message}"):
+        build_teacher(cfg, BoxSpace([0.0, 0.0], [1.0, 1.0]), seed=0)
