@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from autocurriculum.experiments.config import RayConfig, parse_config
+from autocurriculum.experiments.rundir import CHECKPOINT
 from autocurriculum.experiments.runner import run_experiment
 from tests.experiments.test_ray_runner import ROOT, grid, same_runs
 
@@ -31,7 +32,7 @@ def sweep_data(tmp_path: Path, out: str) -> dict:
 
 def first_checkpoint(root: Path, timeout: float = 300.0) -> None:
     deadline = time.monotonic() + timeout
-    while not list(root.glob("*/*/checkpoint.pkl")):
+    while not list(root.glob(f"*/*/{CHECKPOINT}")):
         if time.monotonic() > deadline:
             raise TimeoutError(f"no checkpoint under {root} after {timeout} s")
         time.sleep(0.2)
