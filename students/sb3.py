@@ -514,8 +514,9 @@ class SB3Student(Student):
     sampled_attempts:
         Episodes per sampled level, with the stochastic policy (default 1).
     normalize:
-        Wrap the training env in ``VecNormalize`` (observations and rewards); default per
-        algorithm (PPO: ``True``, SAC: ``False``).
+        Wrap the training env in ``VecNormalize`` (observations and rewards); default: the
+        environment's ``vec_normalize`` attribute where it has one (the mazes: ``False``), else
+        per algorithm (PPO: ``True``, SAC: ``False``).
     score:
         Which regret score a teacher requiring ``"score"`` receives (one of
         :data:`SCORE_FUNCTIONS`; default ``"positive_value_loss"``; PPO only).
@@ -672,6 +673,11 @@ class SB3Student(Student):
             self.task_space_ = space
         return self.task_space_
 
+    def _default_normalize(self) -> bool:
+        """The environment's ``vec_normalize`` where it is a bool, else the algorithm's default."""
+        hint = self._env_extra("vec_normalize")
+        return hint if isinstance(hint, bool) else self.default_normalize
+
     def _env_extra(self, name: str) -> Any:
         """An optional attribute of the environment (:data:`_ENV_EXTRAS`), ``None`` where it has none."""
         _ = self.task_space  # reads the environment once
@@ -737,7 +743,7 @@ class SB3Student(Student):
         kwargs = self._algo_kwargs()
         gamma = float(kwargs.get("gamma", 0.99))
         _check_gamma(gamma)
-        self.normalize_ = self.default_normalize if self.normalize is None else self.normalize
+        self.normalize_ = self._default_normalize() if self.normalize is None else self.normalize
         if self.imitation is not None:
             kwargs = self._imitation_kwargs(kwargs)
 
@@ -1413,8 +1419,10 @@ def _plain_entries(entries: Any) -> list[Any] | None:
 
 
 #: Optional environment attributes the student reads: the space of test tasks, the default
-#: (named) test set, and the space the sampled-level protocol draws from.
-_ENV_EXTRAS = ("test_task_space", "default_test_tasks", "level_space")
+#: (named) test set, the space the sampled-level protocol draws from and
+#: ``vec_normalize``: whether ``VecNormalize`` suits the environment (``False`` on the mazes),
+#: the default of ``normalize`` when it is not given.
+_ENV_EXTRAS = ("test_task_space", "default_test_tasks", "level_space", "vec_normalize")
 
 
 def _wrapper_attr(env: gym.Env, name: str) -> Any:

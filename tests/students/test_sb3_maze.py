@@ -97,3 +97,19 @@ def test_sfl_probe_rollouts_take_no_gradient_step_but_count_in_the_budget() -> N
     assert student.model.skipped_updates == 2
     assert teacher.metrics()["probing"] == 1.0 and teacher.metrics()["train_steps"] == 0
     student.close()
+
+
+def test_mazes_default_to_no_vec_normalize_unless_asked() -> None:
+    from stable_baselines3.common.vec_env import VecNormalize
+
+    from autocurriculum.teachers import Random
+
+    for normalize, expected in ((None, False), (True, True), (False, False)):
+        student = _student(normalize=normalize)
+        student.learn(Random(student.task_space, seed=0), 64)
+        assert student.normalize_ is expected
+        assert isinstance(student.venv_, VecNormalize) is expected
+        student.close()
+    # environments without the hint keep the algorithm's default (PPO: VecNormalize)
+    cartpole = PPOStudent("autocurriculum/ParametricCartPole-v0", n_envs=1, vec_env="dummy", algo_kwargs=TINY_PPO)
+    assert cartpole._default_normalize() is True
