@@ -56,7 +56,6 @@ import functools
 import io
 import json
 import math
-import pickle
 import signal
 import time
 import typing
@@ -84,6 +83,7 @@ from autocurriculum.students.base import EpisodeRecord, Student
 from autocurriculum.students.imitation import OTSAC, OTReplayBuffer, OTRewarder
 from autocurriculum.teachers.base import Feedback, Lesson, Teacher
 from autocurriculum.teachers.spaces import BoxSpace, TaskSpace
+from autocurriculum.teachers.state_codec import CheckpointError, decode, encode
 
 __all__ = [
     "PPO_BIPEDAL_WALKER",
@@ -1328,22 +1328,32 @@ class SB3Student(Student):
             self.scorer_.max_returns = dict(state["max_returns"] or {})
 
     def save(self, path: str | Path) -> Path:
-        """Write the whole student (:meth:`state_dict` and the teacher's ``state_dict()``) to ``path``."""
+        """Write the whole student (:meth:`state_dict` and the teacher's ``state_dict()``) to ``path``.
+
+        The file is in the plain-data format of :mod:`autocurriculum.teachers.state_codec` (no
+        pickle: loading it cannot run code), written to a temporary file and renamed.
+        """
         self._ensure_setup(None)
         assert self.teacher is not None
         self.task_env_.flush()
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp")
-        with open(tmp, "wb") as f:
-            pickle.dump({"student": self.state_dict(), "teacher": self.teacher.state_dict()}, f)
+        data = encode({"student": self.state_dict(), "teacher": self.teacher.state_dict()}, "state")
+        tmp.write_bytes(data)
         tmp.replace(path)
         return path
 
     def load(self, path: str | Path, teacher: Teacher | None = None) -> None:
-        """Restore a :meth:`save` file into this student (built with the same parameters) and its teacher."""
-        with open(path, "rb") as f:
-            data = pickle.load(f)
+        """Restore a :meth:`save` file into this student (built with the same parameters) and its teacher.
+
+        Raises ``ValueError`` naming the file when it is not an intact :meth:`save` file (nothing
+        is unpickled).
+        """
+        try:
+            data = decode(Path(path).read_bytes())
+        except CheckpointError as e:
+            raise ValueError(f"path: {path} is not a file written by {type(self).__name__}.save ({e})") from None
         if not isinstance(data, Mapping) or set(data) != {"student", "teacher"}:
             raise ValueError(f"path: {path} is not a file written by {type(self).__name__}.save")
         self._ensure_setup(teacher)

@@ -317,7 +317,7 @@ def test_a_discount_teacher_sets_gamma_from_raw_evaluation_observations(tmp_path
     m = student.metrics()
     assert m["discount/progress"] == ads.progress_ and m["gamma"] == student.gamma
 
-    path = student.save(tmp_path / "student.pkl")
+    path = student.save(tmp_path / "student.ckpt")
     again, ads2 = build()
     again.load(path, Random(again.task_space, seed=0))
     assert ads2.progress_ == ads.progress_ and again.gamma == pytest.approx(student.gamma)
@@ -422,7 +422,7 @@ def test_short_ppo_alp_gmm_run_on_stump_tracks_updates_evaluates_saves_and_reloa
     student.evaluate()
     np.testing.assert_array_equal(student.venv_.obs_rms.mean, obs_rms_before)  # evaluation does not update stats
 
-    path = student.save(tmp_path / "student.pkl")
+    path = student.save(tmp_path / "student.ckpt")
     again = PPOStudent("autocurriculum/StumpTracks-v0", **kwargs)
     teacher2 = ALPGMM(again.task_space, return_bounds=(-150.0, 350.0), seed=99)
     again.load(path, teacher2)
@@ -603,3 +603,26 @@ def test_state_dict_is_plain_data_round_trips_through_a_checkpoint_and_never_unp
     assert not proof.exists()
     for s in (student, *copies):
         s.close()
+
+
+def test_save_file_is_plain_data_and_a_pickle_is_refused_unopened(tmp_path: Any) -> None:
+    student = PPOStudent(
+        "autocurriculum/ParametricCartPole-v0",
+        n_envs=1,
+        vec_env="dummy",
+        algo_kwargs={"n_steps": 64, "batch_size": 64, "n_epochs": 1},
+        seed=0,
+    )
+    student.learn(Random(student.task_space, seed=0), 64)
+    path = student.save(tmp_path / "student.ckpt")
+    assert path.read_bytes().startswith(b"AUTOCURRICULUM-CHECKPOINT\n")
+
+    class Boom:
+        def __reduce__(self) -> tuple[object, tuple[str]]:
+            return (print, ("unpickled",))
+
+    bad = tmp_path / "bad.pkl"
+    bad.write_bytes(pickle.dumps({"student": Boom(), "teacher": {}}))
+    with pytest.raises(ValueError, match=r"bad\.pkl.*not a file written by PPOStudent\.save.*pickle"):
+        student.load(bad)
+    student.close()
