@@ -162,6 +162,36 @@ def _eval_record(h: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def level_stats(records: list[Any]) -> dict[str, dict[str, float]]:
+    """What each teacher trained on, per lesson origin (``"all"`` too): share of episodes, walls,
+    solvable fraction, shortest path of the solvable ones, success, and the mean regret score
+    reported (PLR's positive value loss, PAIRED's regret; absent for DR and SFL)."""
+    from autocurriculum.teachers.levels import MazeLevel, shortest_path_length
+
+    groups: dict[str, list[Any]] = {"all": []}
+    for r in records:
+        if isinstance(r.lesson.task, MazeLevel):
+            groups["all"].append(r)
+            groups.setdefault(str(r.lesson.origin), []).append(r)
+    out: dict[str, dict[str, float]] = {}
+    for origin, rs in groups.items():
+        if not rs:
+            continue
+        paths = [shortest_path_length(r.lesson.task) for r in rs]
+        solvable = [p for p in paths if p is not None]
+        scores = [float(r.feedback.score) for r in rs if r.feedback.score is not None]
+        out[origin] = {
+            "episodes": float(len(rs)),
+            "share": len(rs) / len(groups["all"]),
+            "walls": float(np.mean([len(r.lesson.task.walls) for r in rs])),
+            "solvable": len(solvable) / len(rs),
+            "path": float(np.mean(solvable)) if solvable else float("nan"),
+            "success": float(np.mean([bool(r.feedback.success) for r in rs])),
+            "score": float(np.mean(scores)) if scores else float("nan"),
+        }
+    return out
+
+
 def run_one(name: str, seed: int, args: argparse.Namespace) -> dict[str, Any]:
     """Train one PPO maze agent with teacher ``name``; return its evaluation history and timings."""
     import torch
@@ -170,7 +200,7 @@ def run_one(name: str, seed: int, args: argparse.Namespace) -> dict[str, Any]:
     student = make_student(name, args, seed)
     teacher = make_teacher(name, student.task_space, seed, args)
     t0 = time.perf_counter()
-    student.learn(teacher)
+    records = student.learn(teacher)
     train_wall = time.perf_counter() - t0
     evaluated = student if isinstance(student, PPOStudent) else student.protagonist
     evaluated.sampled_levels, evaluated.sampled_levels_ = args.final_levels, None  # the final, larger sample
@@ -187,6 +217,7 @@ def run_one(name: str, seed: int, args: argparse.Namespace) -> dict[str, Any]:
         "eval_seconds": metrics.get("eval_seconds", 0.0),
         "episodes": metrics.get("episodes", 0.0),
         "teacher_metrics": teacher.metrics(),
+        "training_levels": level_stats(records),
         "history": [_eval_record(h) for h in student.history],
         "config": {k: v for k, v in vars(args).items() if k not in ("output", "runs_dir", "summarize")},
     }
@@ -257,6 +288,17 @@ def summarize(runs: list[dict[str, Any]], skipped: dict[str, str]) -> str:
                 ]
                 row.append(f"{np.mean(vals):.2f}" if vals else "-")
             curve_rows.append(row)
+    level_rows = [["teacher", "origin", "runs", "share", "walls", "solvable", "shortest path", "success", "score"]]
+    for t in order:
+        stats = [r["training_levels"] for r in by_teacher[t] if "training_levels" in r]
+        origins = sorted({o for st in stats for o in st}, key=lambda o: (o != "all", o))
+        for o in origins:
+            rows = [st[o] for st in stats if o in st]
+            level_rows.append(
+                [LABELS[t], o, str(len(rows))]
+                + [f"{np.nanmean([x[k] for x in rows]):.2f}" for k in ("share", "walls", "solvable", "path", "success")]
+                + [f"{np.nanmean([x['score'] for x in rows]):.3f}" if any(np.isfinite(x["score"]) for x in rows) else "-"]
+            )
     cfg = runs[0]["config"]
     notes = (
         f"PPO on autocurriculum/Maze-v0, {cfg['size']} x {cfg['size']} levels with up to {cfg['max_walls']} walls, "
@@ -273,6 +315,11 @@ def summarize(runs: list[dict[str, Any]], skipped: dict[str, str]) -> str:
         "### Final evaluation\n\n" + _table(final_rows),
         "### Final success per held-out maze\n\n" + _table(maze_rows),
         "### Success over training steps (mean over seeds)\n\n" + _table(curve_rows),
+        "### What each teacher trained on (training episodes by lesson origin, mean over runs)\n\n"
+        + _table(level_rows)
+        + "\n\nshare: of the training episodes; walls, solvable, shortest path: of the levels played; "
+        "success: of those episodes; score: the regret score reported (PLR family: positive value loss; "
+        "PAIRED/CLUTR: max antagonist - mean protagonist return).",
         notes,
     ]
     return "\n\n".join(parts)
@@ -322,6 +369,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sfl-episodes", type=int, default=3)
     parser.add_argument("--sfl-keep", type=int, default=20)
     parser.add_argument("--sfl-period", type=int, default=50_000)
+    parser.add_argument("--rerun", action="store_true", help="run again the runs already in --runs-dir")
     add_arguments(parser, RUNS_DIR)
     args = parser.parse_args(argv)
     skipped = availability(args.teachers)
@@ -332,6 +380,9 @@ def main(argv: list[str] | None = None) -> int:
         args.runs_dir.mkdir(parents=True, exist_ok=True)
         for seed in args.seeds:  # seed by seed: an interrupted benchmark has every teacher
             for name in teachers:
+                if any(args.runs_dir.glob(f"{name}_seed{seed}_*.json")) and not args.rerun:
+                    print(f"{name} seed {seed}: already in {args.runs_dir} (--rerun to run it again)", flush=True)
+                    continue
                 result = run_one(name, seed, args)
                 (args.runs_dir / f"{name}_seed{seed}_{result['steps']}.json").write_text(json.dumps(result, indent=1))
                 last = result["history"][-1]
