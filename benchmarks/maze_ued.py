@@ -148,7 +148,7 @@ def make_student(name: str, args: argparse.Namespace, seed: int) -> Any:
         return PAIREDStudent("autocurriculum/Maze-v0", **{k: v for k, v in kwargs.items() if k in accepted})
     return PPOStudent(
         "autocurriculum/Maze-v0",
-        score="positive_value_loss",
+        score=args.score,
         sampled_levels=args.eval_levels,
         sampled_attempts=args.attempts,
         **kwargs,
@@ -369,6 +369,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sfl-episodes", type=int, default=3)
     parser.add_argument("--sfl-keep", type=int, default=20)
     parser.add_argument("--sfl-period", type=int, default=50_000)
+    parser.add_argument(
+        "--score",
+        choices=("positive_value_loss", "l1_value_loss", "max_mc"),
+        default="positive_value_loss",
+        help="the PLR family's regret score (Robust PLR and ACCEL on mazes: positive value loss)",
+    )
     parser.add_argument("--rerun", action="store_true", help="run again the runs already in --runs-dir")
     add_arguments(parser, RUNS_DIR)
     args = parser.parse_args(argv)
