@@ -9,6 +9,11 @@ learning-progress weight, with the non-task coordinates dropped and the task cli
 They differ in what a window vector holds and how a component's weight is read:
 :meth:`MixtureTeacher._window_row` and :meth:`MixtureTeacher._component_weights`.
 
+Refits run in the caller's thread at the refit point (``refit="sync"``, the default: the
+schedule above, exactly reproducible from the seed) or, with ``refit="background"``, in a
+background thread started at the refit point and swapped in at the first ``sample()`` or
+``update()`` after it is ready (see :class:`MixtureTeacher`).
+
 Tasks are handled in unit-cube coordinates (``task_space.to_unit``) so that every dimension
 weighs by its range whatever its units. When every component weight is zero the component is
 chosen uniformly (the reference divided by zero).
@@ -17,6 +22,7 @@ chosen uniformly (the reference divided by zero).
 from __future__ import annotations
 
 import abc
+import threading
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -28,7 +34,9 @@ from autocurriculum.teachers.random_teacher import gaussian_params
 from autocurriculum.teachers.spaces import BoxSpace
 from autocurriculum.teachers.validation import StateReader, is_int
 
-__all__ = ["MixtureTeacher", "check_return_bounds", "normalise_return"]
+__all__ = ["REFIT_MODES", "MixtureTeacher", "check_return_bounds", "normalise_return"]
+
+REFIT_MODES = ("sync", "background")
 
 
 def normalise_return(value: float, bounds: tuple[float, float] | None, owner: str) -> float:
@@ -62,7 +70,23 @@ class MixtureTeacher(Teacher):
     Subclasses set ``PRESETS`` and implement :meth:`_window_row` (the vector stored for an
     episode; its first ``dim`` coordinates are the unit-cube task) and
     :meth:`_component_weights` (one non-negative weight per fitted component). The constructor
-    parameters are documented on the subclasses.
+    parameters are documented on the subclasses; ``refit`` is shared:
+
+    ``refit="sync"`` (default) fits the mixtures in the caller's thread at the refit point, with
+    the teacher's generator: the lessons are a deterministic function of the seed and the
+    feedback (resume and benchmarks reproduce exactly), and the update that reaches a refit point
+    takes the whole fit (milliseconds to a hundred, growing with the dimension).
+
+    ``refit="background"`` starts the fit at the refit point in a background thread, on a copy of
+    the window and a generator seeded from the teacher's, and swaps the new mixture in at the
+    first ``sample()`` or ``update()`` that finds it ready; until then the previous mixture (or the
+    bootstrap) keeps serving. No call waits for a fit, except when the next refit point comes
+    while the previous fit still runs (a fit longer than ``fit_rate`` episodes): that update waits
+    for it. The trade-off: which lessons see the new mixture depends on thread timing, so runs
+    are not reproducible from the seed, and the fit still costs CPU in the same process (Python's
+    GIL lets numpy's larger operations run in parallel, not the interpreted parts).
+    ``state_dict()``, pickling and copying wait for a running fit and swap it in first, so that the
+    state is that of a finished refit and round trips exactly.
     """
 
     requires: ClassVar[frozenset[str]] = frozenset({"episode_return"})
@@ -84,9 +108,11 @@ class MixtureTeacher(Teacher):
         initial_mean: Sequence[float] | None = None,
         initial_std: Sequence[float] | float | None = None,
         return_bounds: tuple[float, float] | None = None,
+        refit: str = "sync",
         seed: int | None = None,
     ) -> None:
         super().__init__(task_space, seed=seed)
+        self.refit = refit
         self.fit_rate = fit_rate
         self.potential_ks = potential_ks
         self.random_task_ratio = random_task_ratio
@@ -106,6 +132,8 @@ class MixtureTeacher(Teacher):
     # ------------------------------------------------------------------ set-up
     def _validate_params(self) -> None:
         owner = type(self).__name__
+        if not isinstance(self.refit, str) or self.refit not in REFIT_MODES:
+            raise ValueError(f"{owner}.refit: got {self.refit!r}; allowed: {list(REFIT_MODES)}")
         if not is_int(self.fit_rate) or self.fit_rate < 2:
             raise ValueError(f"{owner}.fit_rate: expected an integer >= 2, got {self.fit_rate!r}")
         ks = list(self.potential_ks)
@@ -134,6 +162,7 @@ class MixtureTeacher(Teacher):
         self.gmm_: GaussianMixture | None = None
         self.n_fits_ = 0
         self.origin_counts_ = {"bootstrap": 0, "random": 0, "gmm": 0}
+        self.refit_job_: _FitJob | None = None
 
     # ------------------------------------------------------------------ hooks
     @abc.abstractmethod
@@ -144,8 +173,12 @@ class MixtureTeacher(Teacher):
     def _component_weights(self, gmm: GaussianMixture) -> np.ndarray:
         """A non-negative learning-progress weight per component."""
 
+    def _finish_window(self) -> None:
+        """Complete window rows whose values are computed lazily (ALP-GMM's ALPs); default: none."""
+
     # ------------------------------------------------------------------ protocol
     def _sample(self) -> tuple[np.ndarray, str, dict[str, Any]]:
+        self._collect_refit(wait=False)
         space = self.task_space
         if self.gmm_ is None:
             self.origin_counts_["bootstrap"] += 1
@@ -167,17 +200,41 @@ class MixtureTeacher(Teacher):
     def _update(self, lesson: Lesson, feedback: Feedback) -> None:
         assert feedback.episode_return is not None
         r = normalise_return(feedback.episode_return, self.bounds_, f"{type(self).__name__}.update")
+        self._collect_refit(wait=False)
         row = self._window_row(self.task_space.to_unit(lesson.task), r)
         self.window_[self.n_stored_ % self.fit_rate] = row
         self.n_stored_ += 1
         if self.n_stored_ % self.fit_rate == 0:
             # The ring holds exactly the last fit_rate vectors, in order.
-            self.gmm_ = fit_best_gmm(
-                self.window_, list(self.potential_ks), self.rng_, criterion=self.criterion, n_init=int(self.n_init)
-            )
-            self.n_fits_ += 1
+            self._finish_window()
+            ks, criterion, n_init = list(self.potential_ks), self.criterion, int(self.n_init)
+            if self.refit == "sync":
+                self.gmm_ = fit_best_gmm(self.window_, ks, self.rng_, criterion=criterion, n_init=n_init)
+                self.n_fits_ += 1
+            else:
+                self._collect_refit(wait=True)  # the previous fit, if it still runs
+                rng = np.random.default_rng(int(self.rng_.integers(2**63)))
+                self.refit_job_ = _FitJob(self.window_.copy(), ks, rng, criterion, n_init)
+
+    def _collect_refit(self, *, wait: bool) -> None:
+        """Swap in a finished background fit (waiting for a running one with ``wait``)."""
+        job = self.refit_job_
+        if job is None or not (wait or job.done.is_set()):
+            return
+        job.done.wait()
+        self.refit_job_ = None
+        if job.error is not None:
+            raise job.error
+        self.gmm_ = job.result
+        self.n_fits_ += 1
+
+    def __getstate__(self) -> dict[str, Any]:
+        if self.__dict__.get("refit_job_") is not None:
+            self._collect_refit(wait=True)
+        return self.__dict__.copy()
 
     def _recent(self) -> np.ndarray:
+        self._finish_window()
         return self.window_[: min(self.n_stored_, self.fit_rate)]
 
     def _metrics(self) -> dict[str, float]:
@@ -211,6 +268,8 @@ class MixtureTeacher(Teacher):
 
     # ------------------------------------------------------------------ checkpoints
     def _get_state(self) -> dict[str, Any]:
+        self._collect_refit(wait=True)
+        self._finish_window()
         return {
             "window": self.window_.copy(),
             "n_stored": self.n_stored_,
@@ -253,3 +312,24 @@ class MixtureTeacher(Teacher):
             n_iter=g.int("n_iter"),
             converged=g.bool("converged"),
         )
+
+
+class _FitJob:
+    """:func:`~autocurriculum.teachers.gmm.fit_best_gmm` running in a daemon thread."""
+
+    def __init__(
+        self, window: np.ndarray, ks: list[int], rng: np.random.Generator, criterion: str, n_init: int
+    ) -> None:
+        self.result: GaussianMixture | None = None
+        self.error: BaseException | None = None
+        self.done = threading.Event()
+        args = (window, ks, rng, criterion, n_init)
+        threading.Thread(target=self._run, args=args, daemon=True, name="autocurriculum-gmm-refit").start()
+
+    def _run(self, window: np.ndarray, ks: list[int], rng: np.random.Generator, criterion: str, n_init: int) -> None:
+        try:
+            self.result = fit_best_gmm(window, ks, rng, criterion=criterion, n_init=n_init)
+        except BaseException as e:  # noqa: BLE001 - re-raised in the caller's thread at the swap
+            self.error = e
+        finally:
+            self.done.set()
