@@ -184,12 +184,23 @@ class RIAC(Teacher):
         self.n_splits_ = 0
         self.n_trims_ = 0
         self.origin_counts_ = dict.fromkeys(ORIGINS, 0)
+        self._index_leaves()
+
+    def _index_leaves(self) -> None:
+        """The leaf ids in creation order, their ALPs as an array and each leaf's position in it."""
+        self.leaf_ids_ = [i for i, c in enumerate(self.children_) if c is None]
+        self.leaf_pos_ = {leaf: k for k, leaf in enumerate(self.leaf_ids_)}
+        self.leaf_alp_ = np.array([self.alp_[i] for i in self.leaf_ids_])
+
+    def _set_alp(self, leaf: int, value: float) -> None:
+        self.alp_[leaf] = value
+        self.leaf_alp_[self.leaf_pos_[leaf]] = value
 
     # ------------------------------------------------------------------ tree
     def leaves(self) -> list[int]:
         """Ids of the leaf regions, in creation order."""
         self._ensure_setup()
-        return [i for i, c in enumerate(self.children_) if c is None]
+        return list(self.leaf_ids_)
 
     def region_of(self, task: Any) -> int:
         """Id of the leaf region holding ``task`` (``task[dim] < threshold`` goes to the first child)."""
@@ -201,8 +212,7 @@ class RIAC(Teacher):
         return node
 
     def _choose_leaf(self) -> int:
-        leaves = self.leaves()
-        alps = np.array([self.alp_[i] for i in leaves])
+        leaves, alps = self.leaf_ids_, self.leaf_alp_
         total = alps.sum()
         if total > 0:
             return leaves[int(self.rng_.choice(len(leaves), p=alps / total))]
@@ -236,7 +246,7 @@ class RIAC(Teacher):
             drop = self.rewards_[node].shape[0] // 4
             self.tasks_[node] = self.tasks_[node][drop:]
             self.rewards_[node] = self.rewards_[node][drop:]
-            self.alp_[node] = region_alp(self.rewards_[node])
+            self._set_alp(node, region_alp(self.rewards_[node]))
             self.n_trims_ += 1
             return
         dim, threshold, left = cut
@@ -263,6 +273,7 @@ class RIAC(Teacher):
         self.rewards_[node] = np.empty(0)
         self.alp_[node] = 0.0
         self.n_splits_ += 1
+        self._index_leaves()
 
     # ------------------------------------------------------------------ protocol
     def _sample(self) -> tuple[np.ndarray, str, dict[str, Any]]:
@@ -292,7 +303,7 @@ class RIAC(Teacher):
         leaf = self.region_of(task)
         self.tasks_[leaf] = np.concatenate([self.tasks_[leaf], task[None, :]])
         self.rewards_[leaf] = np.append(self.rewards_[leaf], r)
-        self.alp_[leaf] = region_alp(self.rewards_[leaf])
+        self._set_alp(leaf, region_alp(self.rewards_[leaf]))
         if self.rewards_[leaf].shape[0] > self.max_region_size:
             self._split_or_trim(leaf)
 
@@ -377,3 +388,4 @@ class RIAC(Teacher):
         self.tasks_ = [tasks[a:b].copy() for a, b in zip(starts, ends, strict=True)]
         self.rewards_ = [rewards[a:b].copy() for a, b in zip(starts, ends, strict=True)]
         self.alp_ = [region_alp(w) for w in self.rewards_]
+        self._index_leaves()

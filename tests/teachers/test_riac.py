@@ -89,8 +89,8 @@ def test_region_choice_is_proportional_to_alp() -> None:
     teacher = RIAC(LINE, max_region_size=8, nb_split_attempts=500, random_task_ratio=0.0, perturbed_task_ratio=0.0)
     _feed(teacher, XS, RS)
     first, second = teacher.leaves()
-    teacher.alp_[first] = 0.1  # set by hand: P(first) = 0.1 / 0.4
-    teacher.alp_[second] = 0.3
+    teacher._set_alp(first, 0.1)  # set by hand: P(first) = 0.1 / 0.4
+    teacher._set_alp(second, 0.3)
     lessons = [teacher.sample() for _ in range(8000)]
     regions = np.array([lesson.info["region"] for lesson in lessons])
     assert np.mean(regions == first) == pytest.approx(0.25, abs=0.02)
