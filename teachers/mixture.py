@@ -78,15 +78,22 @@ class MixtureTeacher(Teacher):
     takes the whole fit (milliseconds to a hundred, growing with the dimension).
 
     ``refit="background"`` starts the fit at the refit point in a background thread, on a copy of
-    the window and a generator seeded from the teacher's, and swaps the new mixture in at the
-    first ``sample()`` or ``update()`` that finds it ready; until then the previous mixture (or the
-    bootstrap) keeps serving. No call waits for a fit, except when the next refit point comes
-    while the previous fit still runs (a fit longer than ``fit_rate`` episodes): that update waits
-    for it. The trade-off: which lessons see the new mixture depends on thread timing, so runs
-    are not reproducible from the seed, and the fit still costs CPU in the same process (Python's
-    GIL lets numpy's larger operations run in parallel, not the interpreted parts).
-    ``state_dict()``, pickling and copying wait for a running fit and swap it in first, so that the
-    state is that of a finished refit and round trips exactly.
+    the window and a generator seeded from the teacher's, while the previous mixture (or the
+    bootstrap) keeps serving. When the new mixture takes over is set by ``refit_lag``:
+
+    * ``None`` (default): at the first ``sample()`` or ``update()`` that finds it ready. Nothing
+      waits for a fit, except an update reaching the next refit point while the previous fit
+      still runs (a fit longer than ``fit_rate`` episodes). Which lessons see the new mixture
+      depends on thread timing: runs are not reproducible from the seed.
+    * an integer ``k`` in [1, fit_rate]: exactly ``k`` updates after the refit point (that update
+      waits if the fit is not done). Runs are reproducible from the seed (not identical to
+      ``"sync"``: the mixture arrives ``k`` episodes later and is fitted with its own generator),
+      and nothing waits as long as a fit takes less than ``k`` episodes.
+
+    Either way the fit still costs CPU in the same process (Python's GIL lets numpy's larger
+    operations run in parallel, not the interpreted parts). A fit still running belongs to the
+    state: ``state_dict()`` and pickling record its inputs (window copy, seed, refit point) without
+    waiting, and a loaded or unpickled teacher starts it again, so round trips are exact.
     """
 
     requires: ClassVar[frozenset[str]] = frozenset({"episode_return"})
@@ -109,10 +116,12 @@ class MixtureTeacher(Teacher):
         initial_std: Sequence[float] | float | None = None,
         return_bounds: tuple[float, float] | None = None,
         refit: str = "sync",
+        refit_lag: int | None = None,
         seed: int | None = None,
     ) -> None:
         super().__init__(task_space, seed=seed)
         self.refit = refit
+        self.refit_lag = refit_lag
         self.fit_rate = fit_rate
         self.potential_ks = potential_ks
         self.random_task_ratio = random_task_ratio
@@ -134,6 +143,12 @@ class MixtureTeacher(Teacher):
         owner = type(self).__name__
         if not isinstance(self.refit, str) or self.refit not in REFIT_MODES:
             raise ValueError(f"{owner}.refit: got {self.refit!r}; allowed: {list(REFIT_MODES)}")
+        lag = self.refit_lag
+        if lag is not None and (self.refit != "background" or not is_int(lag) or not 1 <= lag <= self.fit_rate):
+            raise ValueError(
+                f"{owner}.refit_lag: got {lag!r} with refit={self.refit!r}; allowed: None, or with refit='background' "
+                f"an integer in [1, fit_rate={self.fit_rate!r}]"
+            )
         if not is_int(self.fit_rate) or self.fit_rate < 2:
             raise ValueError(f"{owner}.fit_rate: expected an integer >= 2, got {self.fit_rate!r}")
         ks = list(self.potential_ks)
@@ -178,7 +193,8 @@ class MixtureTeacher(Teacher):
 
     # ------------------------------------------------------------------ protocol
     def _sample(self) -> tuple[np.ndarray, str, dict[str, Any]]:
-        self._collect_refit(wait=False)
+        if self.refit_lag is None:
+            self._collect_refit(wait=False)
         space = self.task_space
         if self.gmm_ is None:
             self.origin_counts_["bootstrap"] += 1
@@ -200,21 +216,28 @@ class MixtureTeacher(Teacher):
     def _update(self, lesson: Lesson, feedback: Feedback) -> None:
         assert feedback.episode_return is not None
         r = normalise_return(feedback.episode_return, self.bounds_, f"{type(self).__name__}.update")
-        self._collect_refit(wait=False)
+        if self.refit_lag is None:
+            self._collect_refit(wait=False)
         row = self._window_row(self.task_space.to_unit(lesson.task), r)
         self.window_[self.n_stored_ % self.fit_rate] = row
         self.n_stored_ += 1
+        job = self.refit_job_
+        if job is not None and self.refit_lag is not None and self.n_stored_ == job.started + self.refit_lag:
+            self._collect_refit(wait=True)
         if self.n_stored_ % self.fit_rate == 0:
             # The ring holds exactly the last fit_rate vectors, in order.
             self._finish_window()
-            ks, criterion, n_init = list(self.potential_ks), self.criterion, int(self.n_init)
             if self.refit == "sync":
-                self.gmm_ = fit_best_gmm(self.window_, ks, self.rng_, criterion=criterion, n_init=n_init)
+                self.gmm_ = fit_best_gmm(
+                    self.window_, list(self.potential_ks), self.rng_, criterion=self.criterion, n_init=int(self.n_init)
+                )
                 self.n_fits_ += 1
             else:
                 self._collect_refit(wait=True)  # the previous fit, if it still runs
-                rng = np.random.default_rng(int(self.rng_.integers(2**63)))
-                self.refit_job_ = _FitJob(self.window_.copy(), ks, rng, criterion, n_init)
+                self._start_refit(self.window_.copy(), int(self.rng_.integers(2**63)), self.n_stored_)
+
+    def _start_refit(self, window: np.ndarray, seed: int, started: int) -> None:
+        self.refit_job_ = _FitJob(window, seed, started, list(self.potential_ks), self.criterion, int(self.n_init))
 
     def _collect_refit(self, *, wait: bool) -> None:
         """Swap in a finished background fit (waiting for a running one with ``wait``)."""
@@ -229,9 +252,17 @@ class MixtureTeacher(Teacher):
         self.n_fits_ += 1
 
     def __getstate__(self) -> dict[str, Any]:
-        if self.__dict__.get("refit_job_") is not None:
-            self._collect_refit(wait=True)
-        return self.__dict__.copy()
+        state = self.__dict__.copy()
+        job = state.pop("refit_job_", None)
+        state["_pending_refit"] = None if job is None else (job.window, job.seed, job.started)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        pending = state.pop("_pending_refit", None)
+        self.__dict__.update(state)
+        self.refit_job_ = None
+        if pending is not None:
+            self._start_refit(*pending)
 
     def _recent(self) -> np.ndarray:
         self._finish_window()
@@ -268,24 +299,49 @@ class MixtureTeacher(Teacher):
 
     # ------------------------------------------------------------------ checkpoints
     def _get_state(self) -> dict[str, Any]:
-        self._collect_refit(wait=True)
         self._finish_window()
-        return {
+        state = {
             "window": self.window_.copy(),
             "n_stored": self.n_stored_,
             "gmm": None if self.gmm_ is None else self.gmm_.to_state(),
             "n_fits": self.n_fits_,
             "origin_counts": dict(self.origin_counts_),
         }
+        if self.refit == "background":  # a fit still running: its inputs (it is started again on load)
+            job = self.refit_job_
+            state["pending_refit"] = (
+                None if job is None else {"window": job.window.copy(), "seed": job.seed, "refit_point": job.started}
+            )
+        return state
 
     def _set_state(self, state: dict[str, Any]) -> None:
         r = self._state_reader(state)
-        r.keys(["window", "n_stored", "gmm", "n_fits", "origin_counts", *self._more_state_keys])
+        background = ["pending_refit"] if self.refit == "background" else []
+        r.keys(["window", "n_stored", "gmm", "n_fits", "origin_counts", *background, *self._more_state_keys])
         fit_rate, width = int(self.fit_rate), self.task_space.dim + self.extra_dims
         # every window coordinate lies in [0, 1]: unit-cube tasks, normalised returns, ALP, relative time
         self.window_ = r.array("window", "f", (fit_rate, width), 0.0, 1.0)
         self.n_stored_ = r.int("n_stored", 0, self.n_updates_)
-        self.n_fits_ = r.int("n_fits", self.n_stored_ // fit_rate, self.n_stored_ // fit_rate)
+        last_point = (self.n_stored_ // fit_rate) * fit_rate
+        pending = None
+        if background and r.get("pending_refit") is not None:
+            p = r.sub("pending_refit")
+            p.keys(["window", "seed", "refit_point"])
+            if last_point == 0:
+                raise ValueError(f"{p.where('window')}: a pending fit before the first refit point; the state is inconsistent")
+            last = None if self.refit_lag is None else last_point + int(self.refit_lag) - 1
+            pending = (
+                p.array("window", "f", (fit_rate, width), 0.0, 1.0),
+                p.int("seed", 0, 2**63 - 1),
+                p.int("refit_point", last_point, last_point),
+            )
+            if last is not None and self.n_stored_ > last:
+                raise ValueError(
+                    f"{p.where('refit_point')}: the fit started at episode {last_point} is still pending after "
+                    f"{self.n_stored_} episodes, beyond refit_lag={self.refit_lag}; the state is inconsistent"
+                )
+        done = self.n_stored_ // fit_rate - (pending is not None)
+        self.n_fits_ = r.int("n_fits", done, done)
         if r.get("gmm") is None:
             if self.n_fits_:
                 raise ValueError(f"{r.where('gmm')}: None after {self.n_fits_} fits; the state is inconsistent")
@@ -293,6 +349,8 @@ class MixtureTeacher(Teacher):
         else:
             self.gmm_ = self._read_gmm(r.sub("gmm"), width)
         self.origin_counts_ = r.counts("origin_counts", ["bootstrap", "random", "gmm"], total=self.n_sampled_)
+        if pending is not None:
+            self._start_refit(*pending)
 
     def _read_gmm(self, g: StateReader, width: int) -> GaussianMixture:
         g.keys(["weights", "means", "covariances", "chol", "criterion", "log_likelihood", "n_iter", "converged"])
@@ -315,20 +373,20 @@ class MixtureTeacher(Teacher):
 
 
 class _FitJob:
-    """:func:`~autocurriculum.teachers.gmm.fit_best_gmm` running in a daemon thread."""
+    """:func:`~autocurriculum.teachers.gmm.fit_best_gmm` running in a daemon thread, with its inputs."""
 
-    def __init__(
-        self, window: np.ndarray, ks: list[int], rng: np.random.Generator, criterion: str, n_init: int
-    ) -> None:
+    def __init__(self, window: np.ndarray, seed: int, started: int, ks: list[int], criterion: str, n_init: int) -> None:
+        self.window, self.seed, self.started = window, seed, started
         self.result: GaussianMixture | None = None
         self.error: BaseException | None = None
         self.done = threading.Event()
-        args = (window, ks, rng, criterion, n_init)
+        args = (ks, criterion, n_init)
         threading.Thread(target=self._run, args=args, daemon=True, name="autocurriculum-gmm-refit").start()
 
-    def _run(self, window: np.ndarray, ks: list[int], rng: np.random.Generator, criterion: str, n_init: int) -> None:
+    def _run(self, ks: list[int], criterion: str, n_init: int) -> None:
         try:
-            self.result = fit_best_gmm(window, ks, rng, criterion=criterion, n_init=n_init)
+            rng = np.random.default_rng(self.seed)
+            self.result = fit_best_gmm(self.window, ks, rng, criterion=criterion, n_init=n_init)
         except BaseException as e:  # noqa: BLE001 - re-raised in the caller's thread at the swap
             self.error = e
         finally:

@@ -71,21 +71,50 @@ def _feedback(task: np.ndarray, ep: int) -> float:
 def test_background_refit_never_blocks_the_caller(cls: type, monkeypatch: pytest.MonkeyPatch) -> None:
     calls = _slow_fit(monkeypatch)
     longest = {}
-    for refit in ("sync", "background"):
-        teacher = cls(UNIT, fit_rate=20, potential_ks=(2, 3), refit=refit, seed=0)
+    for refit, lag in (("sync", None), ("background", None), ("background", 12)):
+        teacher = cls(UNIT, fit_rate=20, potential_ks=(2, 3), refit=refit, refit_lag=lag, seed=0)
         worst = 0.0
-        for ep in range(160):
+        for ep in range(165):
             t0 = time.perf_counter()
             lesson = teacher.sample()
             teacher.update(lesson, _feedback(lesson.task, ep))
             worst = max(worst, time.perf_counter() - t0)
-            time.sleep(0.008)  # the episode: 20 of them outlast a fit
-        teacher.state_dict()  # waits for the last fit
-        assert teacher.n_fits_ == 160 // 20
-        longest[refit] = worst
-    assert len(calls) == 16
-    assert longest["sync"] >= FIT_SECONDS  # the fake fit does block a synchronous refit
-    assert longest["background"] < BOUND_SECONDS
+            time.sleep(0.008)  # the episode: 12 of them outlast a fit
+        assert teacher.n_fits_ >= 7 and teacher.gmm_ is not None  # the mixtures were swapped in
+        longest[(refit, lag)] = worst
+    assert len(calls) == 3 * 8
+    assert longest[("sync", None)] >= FIT_SECONDS  # the fake fit does block a synchronous refit
+    assert longest[("background", None)] < BOUND_SECONDS
+    assert longest[("background", 12)] < BOUND_SECONDS
+
+
+def _drive(teacher: ALPGMM, episodes: range) -> np.ndarray:
+    tasks = []
+    for ep in episodes:
+        lesson = teacher.sample()
+        tasks.append(lesson.task)
+        teacher.update(lesson, _feedback(lesson.task, ep))
+    return np.array(tasks)
+
+
+def test_a_lagged_background_refit_is_reproducible_and_round_trips_mid_fit(monkeypatch: pytest.MonkeyPatch) -> None:
+    _slow_fit(monkeypatch)
+    params = {"fit_rate": 20, "potential_ks": (2, 3), "refit": "background", "refit_lag": 5}
+    first, second = ALPGMM(UNIT, **params, seed=1), ALPGMM(UNIT, **params, seed=1)
+    np.testing.assert_array_equal(_drive(first, range(42)), _drive(second, range(42)))
+    assert first.refit_job_ is not None and first.n_fits_ == 1  # the fit of episode 40 runs
+    state = first.state_dict()  # does not wait: the running fit's inputs are part of the state
+    assert first.refit_job_ is not None and state["state"]["pending_refit"]["refit_point"] == 40
+    loaded = ALPGMM(UNIT, **params, seed=99)
+    loaded.load_state_dict(state)
+    clone = pickle.loads(pickle.dumps(first))
+    for other in (loaded, clone):
+        assert state_difference(other.state_dict(), state) is None
+    # across the swap (episode 45) and the next refit (60): the same lessons, the same fits
+    expected = _drive(first, range(42, 70))
+    for other in (loaded, clone, second):
+        np.testing.assert_array_equal(_drive(other, range(42, 70)), expected)
+        assert other.n_fits_ == first.n_fits_ == 3
 
 
 def test_state_round_trip_in_the_middle_of_a_background_refit(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -94,37 +123,44 @@ def test_state_round_trip_in_the_middle_of_a_background_refit(monkeypatch: pytes
     gate = threading.Event()
     _slow_fit(monkeypatch, gate)
     teacher = ALPGMM(UNIT, fit_rate=20, potential_ks=(2, 3), refit="background", seed=1)
-    for ep in range(40):
-        lesson = teacher.sample()
-        teacher.update(lesson, _feedback(lesson.task, ep))
-    assert teacher.refit_job_ is not None and teacher.n_fits_ == 1  # the second fit runs
-    threading.Timer(0.05, gate.set).start()
-    state = teacher.state_dict()  # waits for it and swaps it in
-    assert teacher.refit_job_ is None and teacher.n_fits_ == 2 and state["state"]["n_fits"] == 2
+    _drive(teacher, range(40))
+    assert teacher.refit_job_ is not None and teacher.n_fits_ == 1  # the second fit is held
+    state = teacher.state_dict()
+    assert state["state"]["n_fits"] == 1 and state["state"]["pending_refit"]["refit_point"] == 40
     copy = ALPGMM(UNIT, fit_rate=20, potential_ks=(2, 3), refit="background", seed=99)
-    copy.load_state_dict(state)
+    copy.load_state_dict(state)  # starts the fit again
     clone = pickle.loads(pickle.dumps(teacher))
     for other in (copy, clone):
         assert state_difference(other.state_dict(), state) is None
-    # no fit starts before episode 60: the three continue identically until then
-    for ep in range(40, 59):
-        lessons = [t.sample() for t in (teacher, copy, clone)]
-        for t, lesson in zip((teacher, copy, clone), lessons, strict=True):
-            np.testing.assert_array_equal(lesson.task, lessons[0].task)
-            t.update(lesson, _feedback(lesson.task, ep))
+    gate.set()
+    for t in (teacher, copy, clone):  # the three fits land, with the same mixture
+        t._collect_refit(wait=True)
+        assert t.n_fits_ == 2
+    assert state_difference(copy.state_dict(), teacher.state_dict()) is None
+    assert state_difference(clone.state_dict(), teacher.state_dict()) is None
 
 
-def test_pickling_waits_for_a_running_background_fit(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_pending_fit_in_a_state_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
     _slow_fit(monkeypatch)
-    teacher = CovarGMM(UNIT, fit_rate=20, potential_ks=(2, 3), refit="background", seed=2)
-    for ep in range(20):
-        lesson = teacher.sample()
-        teacher.update(lesson, _feedback(lesson.task, ep))
-    assert teacher.refit_job_ is not None
-    clone = pickle.loads(pickle.dumps(teacher))
-    assert clone.refit_job_ is None and clone.n_fits_ == 1 and clone.gmm_ is not None
+    teacher = CovarGMM(UNIT, fit_rate=20, potential_ks=(2, 3), refit="background", refit_lag=10, seed=2)
+    _drive(teacher, range(21))
+    state = teacher.state_dict()
+    bad = pickle.loads(pickle.dumps(state))
+    bad["state"]["pending_refit"]["refit_point"] = 0
+    other = CovarGMM(UNIT, fit_rate=20, potential_ks=(2, 3), refit="background", refit_lag=10, seed=2)
+    other.setup()
+    with pytest.raises(ValueError, match="refit_point"):
+        other.load_state_dict(bad)
+    assert other.n_updates_ == 0  # untouched
+    sync = CovarGMM(UNIT, fit_rate=20, potential_ks=(2, 3), seed=2)
+    with pytest.raises(ValueError, match="pending_refit"):
+        sync.load_state_dict(state)
 
 
-def test_refit_mode_is_validated() -> None:
+def test_refit_mode_and_lag_are_validated() -> None:
     with pytest.raises(ValueError, match="refit: got 'later'"):
         ALPGMM(UNIT, refit="later").setup()
+    with pytest.raises(ValueError, match="refit_lag: got 5 with refit='sync'"):
+        ALPGMM(UNIT, refit_lag=5).setup()
+    with pytest.raises(ValueError, match="refit_lag: got 300"):
+        ALPGMM(UNIT, refit="background", refit_lag=300).setup()
