@@ -41,9 +41,10 @@ Differences from teachDeepRL, on purpose (the algorithm as published, made well 
 (``sampling_in_leaves_only=False``): every region of the tree, the root and the regions already
 split included, keeps a window of the last ``max_region_size + 1`` pairs that fell inside it
 (its ALP from the last ``max_region_size``), a split region keeps its window, and the region and
-perturbed modes choose among all regions in proportion to their ALP. Sampling ancestors spreads
-the lessons over larger boxes; on the 2-D unlock grid it is what brings RIAC from above the
-reference's score down to it (see docs/teachmyagent.md).
+perturbed modes choose among all regions in proportion to their ALP. The ``teachdeeprl`` and
+``teachmyagent`` presets do so; sampling ancestors spreads the lessons over larger boxes, and on
+the 2-D unlock grid it is, with TeachMyAgent's larger smallest extent (1/6), what brings RIAC from
+above the reference's score down to it (docs/teachmyagent.md).
 
 Lessons record ``origin`` ``"region"``, ``"random"`` or ``"perturbed"``, and for region and
 perturbed lessons ``info["region"]``, the id of the region they came from.
@@ -64,10 +65,25 @@ from autocurriculum.teachers.validation import is_number
 __all__ = ["RIAC", "RIAC_PRESETS", "region_alp"]
 
 #: Named hyperparameter presets. ``teachdeeprl``: Baranes & Oudeyer 2009 as in teachDeepRL
-#: (Portelas et al. 2019); ``teachmyagent``: the TeachMyAgent benchmark (Romac et al. 2021).
+#: (Portelas et al. 2019); ``teachmyagent``: the TeachMyAgent benchmark (Romac et al. 2021). Both
+#: sample every region of the tree, as their code does (``sampling_in_leaves_only=False``), with
+#: their own smallest region extents (teachDeepRL 1/15 of each range, TeachMyAgent's riac.py 1/6).
+#: ``leaves``: TeachMyAgent's sizes sampling only the leaves, the better rule on the unlock grid
+#: (docs/teachmyagent.md). The constructor's defaults are teachDeepRL's sizes, sampling the leaves.
 RIAC_PRESETS: dict[str, dict[str, Any]] = {
-    "teachdeeprl": {"max_region_size": 200, "nb_split_attempts": 50},
-    "teachmyagent": {"max_region_size": 150, "nb_split_attempts": 75},
+    "teachdeeprl": {
+        "max_region_size": 200,
+        "nb_split_attempts": 50,
+        "min_dims_range_ratio": 1 / 15,
+        "sampled_regions": "all",
+    },
+    "teachmyagent": {
+        "max_region_size": 150,
+        "nb_split_attempts": 75,
+        "min_dims_range_ratio": 1 / 6,
+        "sampled_regions": "all",
+    },
+    "leaves": {"max_region_size": 150, "nb_split_attempts": 75, "min_dims_range_ratio": 1 / 6, "sampled_regions": "leaves"},
 }
 
 ORIGINS = ("region", "random", "perturbed")
@@ -155,7 +171,7 @@ class RIAC(Teacher):
 
     @classmethod
     def from_preset(cls, preset: str, task_space: BoxSpace, **overrides: Any) -> RIAC:
-        """Build with a named preset (``"teachdeeprl"`` or ``"teachmyagent"``) and overrides."""
+        """Build with a named preset (``"teachdeeprl"``, ``"teachmyagent"`` or ``"leaves"``) and overrides."""
         if preset not in cls.PRESETS:
             raise ValueError(f"{cls.__name__}: unknown preset {preset!r}; allowed: {sorted(cls.PRESETS)}")
         return cls(task_space, **{**cls.PRESETS[preset], **overrides})
