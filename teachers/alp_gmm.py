@@ -22,8 +22,8 @@ and :mod:`autocurriculum.teachers.gmm` for the batched fitting (all candidate mi
 initialisation then EM as scikit-learn's ``GaussianMixture``, about 10x faster than fitting them
 one by one). Nearest neighbours come from a logarithmic forest of k-d trees
 (:mod:`autocurriculum.teachers.nearest`): exact, the earliest task on ties, at a cost per episode that
-does not grow with the history; the ALPs of an interval's episodes are computed together when
-they are first needed (at the refit, or when the window is read), with the same values.
+does not grow with the history; the ALPs are computed 32 episodes at a time (and when the window is read),
+with the same values as one by one.
 """
 
 from __future__ import annotations
@@ -140,6 +140,7 @@ class ALPGMM(MixtureTeacher):
     name: ClassVar[str] = "alp_gmm"
     PRESETS: ClassVar[dict[str, dict[str, Any]]] = ALP_GMM_PRESETS
     _more_state_keys: ClassVar[tuple[str, ...]] = ("alp",)
+    _finish_every: ClassVar[int] = 32  # ALPs computed 32 at a time (one tree search per batch)
 
     def _init_state(self) -> None:
         super()._init_state()

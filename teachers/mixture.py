@@ -101,6 +101,7 @@ class MixtureTeacher(Teacher):
     PRESETS: ClassVar[dict[str, dict[str, Any]]] = {}
     extra_dims: ClassVar[int] = 1  # window coordinates after the task
     _more_state_keys: ClassVar[tuple[str, ...]] = ()  # state keys a subclass adds
+    _finish_every: ClassVar[int] = 0  # complete lazy window rows every this many episodes (0: at reads only)
     task_space: BoxSpace
 
     def __init__(
@@ -221,6 +222,8 @@ class MixtureTeacher(Teacher):
         row = self._window_row(self.task_space.to_unit(lesson.task), r)
         self.window_[self.n_stored_ % self.fit_rate] = row
         self.n_stored_ += 1
+        if self._finish_every and self.n_stored_ % self._finish_every == 0:
+            self._finish_window()  # in small batches: no long call at the refit point
         job = self.refit_job_
         if job is not None and self.refit_lag is not None and self.n_stored_ == job.started + self.refit_lag:
             self._collect_refit(wait=True)
