@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dims", nargs="+", type=int, default=[2, 5, 10])
     parser.add_argument("--episodes", type=int, default=200_000, help="episodes per run (checkpoints up to it)")
     parser.add_argument("--feedback", choices=["grid", "synthetic"], default="grid")
-    parser.add_argument("--refit", choices=["sync", "background"], default="sync")
+    parser.add_argument("--refit", choices=["sync", "background", "process"], default="sync")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--output", type=Path, help="also write the table to this Markdown file")
     args = parser.parse_args(argv)

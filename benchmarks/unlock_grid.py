@@ -13,8 +13,8 @@ busy machine does not inflate) and its total seconds per run (set-up excluded)::
 
 A teacher is named as registered (``alp_gmm``) or with a preset (``alp_gmm:teachmyagent``).
 The default list, :data:`TEACHMYAGENT_EIGHT`, is TeachMyAgent's comparison (Romac et al., ICML 2021)
-with each teacher's unlock-grid or TeachMyAgent preset. ``--refit background`` runs the refits of
-the teachers that have a ``refit`` parameter (ALP-GMM, Covar-GMM) in a background thread.
+with each teacher's unlock-grid or TeachMyAgent preset. ``--refit background`` (``process``) runs the refits of
+the teachers that have a ``refit`` parameter (ALP-GMM, Covar-GMM) in a background thread (worker process).
 """
 
 from __future__ import annotations
@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report-every", type=int, default=1000)
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1), help="parallel processes")
     parser.add_argument(
-        "--refit", choices=["sync", "background"], default="sync", help="refit mode of the teachers that have one"
+        "--refit", choices=["sync", "background", "process"], default="sync", help="refit mode of the teachers that have one"
     )
     parser.add_argument("--output", type=Path, help="also write the tables to this .md or .csv file")
     args = parser.parse_args(argv)

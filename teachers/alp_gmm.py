@@ -124,10 +124,11 @@ class ALPGMM(MixtureTeacher):
         tracks use ``(-150, 350)``. ``None`` (default): returns are already in [0, 1].
     refit:
         ``"sync"`` (default): mixtures are fitted in the caller's thread at each refit point,
-        reproducibly; ``"background"``: in a background thread (no pause). See
+        reproducibly; ``"background"``: in a background thread (no pause); ``"process"``: in
+        a shared worker process (no pause, no GIL shared with the fit). See
         :class:`~autocurriculum.teachers.mixture.MixtureTeacher` for the trade-off.
     refit_lag:
-        With ``refit="background"``: ``None`` (default) swaps a new mixture in as soon as it is
+        With ``refit="background"`` or ``"process"``: ``None`` (default) swaps a new mixture in as soon as it is
         ready (not reproducible from the seed); an integer ``k`` in [1, fit_rate] swaps it in
         exactly ``k`` updates after the refit point (reproducible; waits if the fit is slower).
     seed:

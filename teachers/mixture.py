@@ -36,7 +36,7 @@ from autocurriculum.teachers.validation import StateReader, is_int
 
 __all__ = ["REFIT_MODES", "MixtureTeacher", "check_return_bounds", "normalise_return"]
 
-REFIT_MODES = ("sync", "background")
+REFIT_MODES = ("sync", "background", "process")
 
 
 def normalise_return(value: float, bounds: tuple[float, float] | None, owner: str) -> float:
@@ -90,8 +90,14 @@ class MixtureTeacher(Teacher):
       ``"sync"``: the mixture arrives ``k`` episodes later and is fitted with its own generator),
       and nothing waits as long as a fit takes less than ``k`` episodes.
 
-    Either way the fit still costs CPU in the same process (Python's GIL lets numpy's larger
-    operations run in parallel, not the interpreted parts). A fit still running belongs to the
+    A background thread shares Python's GIL: the fit's interpreted parts take turns with the
+    caller (calls landing during a fit may wait a few ms for the GIL), only numpy's larger
+    operations run in parallel. ``refit="process"`` is the same schedule (``refit_lag`` included)
+    with the fit in a worker process (one per Python process, shared by every teacher, started by
+    ``multiprocessing``'s ``forkserver`` method when the first such teacher is set up, which takes
+    about a second): no GIL to share, at the price of a process and of pickling the window and
+    the mixture (microseconds). A script using it must guard its top level with
+    ``if __name__ == "__main__":``, as always with ``multiprocessing``. A fit still running belongs to the
     state: ``state_dict()`` and pickling record its inputs (window copy, seed, refit point) without
     waiting, and a loaded or unpickled teacher starts it again, so round trips are exact.
     """
@@ -145,10 +151,10 @@ class MixtureTeacher(Teacher):
         if not isinstance(self.refit, str) or self.refit not in REFIT_MODES:
             raise ValueError(f"{owner}.refit: got {self.refit!r}; allowed: {list(REFIT_MODES)}")
         lag = self.refit_lag
-        if lag is not None and (self.refit != "background" or not is_int(lag) or not 1 <= lag <= self.fit_rate):
+        if lag is not None and (self.refit == "sync" or not is_int(lag) or not 1 <= lag <= self.fit_rate):
             raise ValueError(
                 f"{owner}.refit_lag: got {lag!r} with refit={self.refit!r}; allowed: None, or with refit='background' "
-                f"an integer in [1, fit_rate={self.fit_rate!r}]"
+                f"or 'process' an integer in [1, fit_rate={self.fit_rate!r}]"
             )
         if not is_int(self.fit_rate) or self.fit_rate < 2:
             raise ValueError(f"{owner}.fit_rate: expected an integer >= 2, got {self.fit_rate!r}")
@@ -173,6 +179,8 @@ class MixtureTeacher(Teacher):
         self.bounds_ = check_return_bounds(self.return_bounds, owner)
 
     def _init_state(self) -> None:
+        if self.refit == "process" and _PROCESS_POOL is None:
+            _process_pool().submit(int).result()  # start the worker now (about a second, once per process)
         self.window_ = np.zeros((self.fit_rate, self.task_space.dim + self.extra_dims))  # ring buffer
         self.n_stored_ = 0
         self.gmm_: GaussianMixture | None = None
@@ -240,7 +248,8 @@ class MixtureTeacher(Teacher):
                 self._start_refit(self.window_.copy(), int(self.rng_.integers(2**63)), self.n_stored_)
 
     def _start_refit(self, window: np.ndarray, seed: int, started: int) -> None:
-        self.refit_job_ = _FitJob(window, seed, started, list(self.potential_ks), self.criterion, int(self.n_init))
+        args = (window, seed, started, list(self.potential_ks), self.criterion, int(self.n_init))
+        self.refit_job_ = _FitJob(*args, in_process=self.refit == "process")
 
     def _collect_refit(self, *, wait: bool) -> None:
         """Swap in a finished background fit (waiting for a running one with ``wait``)."""
@@ -310,7 +319,7 @@ class MixtureTeacher(Teacher):
             "n_fits": self.n_fits_,
             "origin_counts": dict(self.origin_counts_),
         }
-        if self.refit == "background":  # a fit still running: its inputs (it is started again on load)
+        if self.refit != "sync":  # a fit still running: its inputs (it is started again on load)
             job = self.refit_job_
             state["pending_refit"] = (
                 None if job is None else {"window": job.window.copy(), "seed": job.seed, "refit_point": job.started}
@@ -319,7 +328,7 @@ class MixtureTeacher(Teacher):
 
     def _set_state(self, state: dict[str, Any]) -> None:
         r = self._state_reader(state)
-        background = ["pending_refit"] if self.refit == "background" else []
+        background = ["pending_refit"] if self.refit != "sync" else []
         r.keys(["window", "n_stored", "gmm", "n_fits", "origin_counts", *background, *self._more_state_keys])
         fit_rate, width = int(self.fit_rate), self.task_space.dim + self.extra_dims
         # every window coordinate lies in [0, 1]: unit-cube tasks, normalised returns, ALP, relative time
@@ -376,10 +385,24 @@ class MixtureTeacher(Teacher):
 
 
 class _FitJob:
-    """:func:`~autocurriculum.teachers.gmm.fit_best_gmm` running in a daemon thread, with its inputs."""
+    """:func:`~autocurriculum.teachers.gmm.fit_best_gmm` run by a daemon thread, with its inputs.
 
-    def __init__(self, window: np.ndarray, seed: int, started: int, ks: list[int], criterion: str, n_init: int) -> None:
-        self.window, self.seed, self.started = window, seed, started
+    With ``in_process`` the thread hands the fit to the shared worker process and waits for it
+    (the caller never waits for the process to start).
+    """
+
+    def __init__(
+        self,
+        window: np.ndarray,
+        seed: int,
+        started: int,
+        ks: list[int],
+        criterion: str,
+        n_init: int,
+        *,
+        in_process: bool = False,
+    ) -> None:
+        self.window, self.seed, self.started, self.in_process = window, seed, started, in_process
         self.result: GaussianMixture | None = None
         self.error: BaseException | None = None
         self.done = threading.Event()
@@ -388,9 +411,33 @@ class _FitJob:
 
     def _run(self, ks: list[int], criterion: str, n_init: int) -> None:
         try:
-            rng = np.random.default_rng(self.seed)
-            self.result = fit_best_gmm(self.window, ks, rng, criterion=criterion, n_init=n_init)
+            if self.in_process:
+                future = _process_pool().submit(_fit_in_process, self.window, ks, self.seed, criterion, n_init)
+                self.result = future.result()
+            else:
+                rng = np.random.default_rng(self.seed)
+                self.result = fit_best_gmm(self.window, ks, rng, criterion=criterion, n_init=n_init)
         except BaseException as e:  # noqa: BLE001 - re-raised in the caller's thread at the swap
             self.error = e
         finally:
             self.done.set()
+
+
+_PROCESS_POOL: Any = None
+_PROCESS_POOL_LOCK = threading.Lock()
+
+
+def _process_pool() -> Any:
+    """The worker process of ``refit="process"``, started on first use (one per Python process)."""
+    global _PROCESS_POOL
+    with _PROCESS_POOL_LOCK:
+        if _PROCESS_POOL is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            _PROCESS_POOL = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("forkserver"))
+        return _PROCESS_POOL
+
+
+def _fit_in_process(window: np.ndarray, ks: list[int], seed: int, criterion: str, n_init: int) -> GaussianMixture:
+    return fit_best_gmm(window, ks, np.random.default_rng(seed), criterion=criterion, n_init=n_init)

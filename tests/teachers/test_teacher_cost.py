@@ -164,3 +164,19 @@ def test_refit_mode_and_lag_are_validated() -> None:
         ALPGMM(UNIT, refit_lag=5).setup()
     with pytest.raises(ValueError, match="refit_lag: got 300"):
         ALPGMM(UNIT, refit="background", refit_lag=300).setup()
+
+
+def test_a_fit_in_the_worker_process_gives_the_thread_s_mixture_and_round_trips() -> None:
+    params = {"fit_rate": 20, "potential_ks": (2, 3), "refit_lag": 6}
+    in_process = CovarGMM(UNIT, refit="process", **params, seed=6)
+    in_thread = CovarGMM(UNIT, refit="background", **params, seed=6)
+    in_process.setup()  # starts the shared worker process
+    np.testing.assert_array_equal(_drive(in_process, range(62)), _drive(in_thread, range(62)))
+    state = in_process.state_dict()  # the fit of episode 60 is pending
+    assert state["state"]["pending_refit"]["refit_point"] == 60
+    loaded = CovarGMM(UNIT, refit="process", **params, seed=0)
+    loaded.load_state_dict(state)
+    expected = _drive(in_process, range(62, 90))
+    np.testing.assert_array_equal(_drive(loaded, range(62, 90)), expected)
+    np.testing.assert_array_equal(_drive(in_thread, range(62, 90)), expected)
+    assert in_process.n_fits_ == loaded.n_fits_ == 4
