@@ -10,9 +10,10 @@ They differ in what a window vector holds and how a component's weight is read:
 :meth:`MixtureTeacher._window_row` and :meth:`MixtureTeacher._component_weights`.
 
 Refits run in the caller's thread at the refit point (``refit="sync"``, the default: the
-schedule above, exactly reproducible from the seed) or, with ``refit="background"``, in a
-background thread started at the refit point and swapped in at the first ``sample()`` or
-``update()`` after it is ready (see :class:`MixtureTeacher`).
+schedule above, exactly reproducible from the seed) or, with ``refit="background"`` or
+``"process"``, in a background thread or a shared worker process started at the refit point and
+swapped in as soon as it is ready or exactly ``refit_lag`` updates later (see
+:class:`MixtureTeacher`).
 
 Tasks are handled in unit-cube coordinates (``task_space.to_unit``) so that every dimension
 weighs by its range whatever its units. When every component weight is zero the component is
@@ -351,6 +352,12 @@ class MixtureTeacher(Teacher):
                 raise ValueError(
                     f"{p.where('refit_point')}: the fit started at episode {last_point} is still pending after "
                     f"{self.n_stored_} episodes, beyond refit_lag={self.refit_lag}; the state is inconsistent"
+                )
+        if background and pending is None and self.refit_lag is not None and 0 < last_point:
+            if self.n_stored_ < last_point + int(self.refit_lag):
+                raise ValueError(
+                    f"{r.where('pending_refit')}: None, but the fit started at episode {last_point} is due only at "
+                    f"episode {last_point + int(self.refit_lag)} (refit_lag={self.refit_lag}); the state is inconsistent"
                 )
         done = self.n_stored_ // fit_rate - (pending is not None)
         self.n_fits_ = r.int("n_fits", done, done)
