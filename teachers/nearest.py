@@ -151,14 +151,14 @@ class NearestHistory:
         one's history (default 4; 1 is the binary counter).
     sync_max:
         Merges of up to this many points run in the caller's thread; larger ones in a
-        background thread when ``background`` (default 16384).
+        background thread when ``background`` (default 4096, a few ms of build).
     background:
         Run large merges in a background thread (default ``True``). Answers are the same either
         way; only where the merge cost is paid changes.
     """
 
     def __init__(
-        self, dim: int, *, block: int = 256, ratio: float = 4.0, sync_max: int = 16384, background: bool = True
+        self, dim: int, *, block: int = 256, ratio: float = 4.0, sync_max: int = 4096, background: bool = True
     ) -> None:
         self.dim = dim
         self.block = block
