@@ -259,7 +259,7 @@ class NearestHistory:
         self._merge_pairs()
 
     def _merge_pairs(self) -> None:
-        """Merge adjacent trees while an older one spans no more history than the next (newest first)."""
+        """Merge adjacent trees while an older one spans at most ``ratio`` times the next (newest first)."""
         busy = () if self._job is None else (self._job.older, self._job.newer)
         i = len(self._trees) - 2
         while i >= 0:
@@ -277,6 +277,7 @@ class NearestHistory:
             i -= 1  # the merged tree against the one before it
 
     def _collect(self) -> None:
+        """Swap in a finished background merge (merged here instead if the thread failed)."""
         job = self._job
         if job is None or not job.done.is_set():
             return
@@ -304,13 +305,9 @@ class NearestHistory:
             chunk[: b - a, self.dim] = values[a:b]
             self._chunks.append(chunk)
         self.n = self.n_done = n
-        # the binary decomposition of the history: trees of block * 2**k points, largest first
-        start, size = 0, self.block << max(0, (n // self.block).bit_length() - 1)
-        while size >= self.block:
-            if n - start >= size:
-                self._trees.append(_Tree(start, start + size, points[start : start + size], values[start : start + size]))
-                start += size
-            size //= 2
+        start = (n // self.block) * self.block  # one tree over all but the tail (queries visit one tree)
+        if start:
+            self._trees.append(_Tree(0, start, points[:start], values[:start]))
         self._tail_points = points[start:n].copy()
         self._tail_values = values[start:n].copy()
 
