@@ -439,10 +439,12 @@ def _process_pool() -> Any:
     global _PROCESS_POOL
     with _PROCESS_POOL_LOCK:
         if _PROCESS_POOL is None:
+            import atexit
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
             _PROCESS_POOL = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("forkserver"))
+            atexit.register(_PROCESS_POOL.shutdown)  # before the interpreter tears the modules down
         return _PROCESS_POOL
 
 
