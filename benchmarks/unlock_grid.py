@@ -9,10 +9,12 @@ busy machine does not inflate) and its total seconds per run (set-up excluded)::
     python benchmarks/unlock_grid.py                      # the eight teachers of TeachMyAgent, 5 seeds
     python benchmarks/unlock_grid.py --teachers random alp_gmm --seeds 5
     python benchmarks/unlock_grid.py --teachers alp_gmm:teachmyagent --d 3 --n 5 --output grid.md
+    python benchmarks/unlock_grid.py --teachers alp_gmm --d 5 --n 4 --episodes 200000 --refit background
 
 A teacher is named as registered (``alp_gmm``) or with a preset (``alp_gmm:teachmyagent``).
 The default list, :data:`TEACHMYAGENT_EIGHT`, is TeachMyAgent's comparison (Romac et al., ICML 2021)
-with each teacher's unlock-grid or TeachMyAgent preset.
+with each teacher's unlock-grid or TeachMyAgent preset. ``--refit background`` (``process``) runs the refits of
+the teachers that have a ``refit`` parameter (ALP-GMM, Covar-GMM) in a background thread (worker process).
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ class Job:
     n: int
     episodes: int
     report_every: int
+    refit: str = "sync"
 
 
 def parse_teacher(spec: str) -> tuple[str, dict[str, str]]:
@@ -66,6 +69,8 @@ def parse_teacher(spec: str) -> tuple[str, dict[str, str]]:
 
 def run_job(job: Job) -> tuple[Job, list[int], list[float], np.ndarray, np.ndarray]:
     name, params = parse_teacher(job.teacher)
+    if "refit" in TEACHERS[name]._param_names():
+        params["refit"] = job.refit
     grid = UnlockGrid(job.d, job.n)
     teacher = make_teacher(name, grid.task_space, seed=job.seed, **params)
     # One BLAS thread per process: parallel jobs would otherwise oversubscribe the cores.
@@ -138,6 +143,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--episodes", type=int, default=20_000)
     parser.add_argument("--report-every", type=int, default=1000)
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1), help="parallel processes")
+    parser.add_argument(
+        "--refit", choices=["sync", "background", "process"], default="sync", help="refit mode of the teachers that have one"
+    )
     parser.add_argument("--output", type=Path, help="also write the tables to this .md or .csv file")
     args = parser.parse_args(argv)
     for spec in args.teachers:
@@ -146,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--output: expected a .md or .csv file, got {str(args.output)!r}")
 
     jobs = [
-        Job(t, s, args.d, args.n, args.episodes, args.report_every)
+        Job(t, s, args.d, args.n, args.episodes, args.report_every, args.refit)
         for t in args.teachers
         for s in range(args.first_seed, args.first_seed + args.seeds)
     ]
@@ -156,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         results = [run_job(j) for j in jobs]
     progress, cost = build_tables(results, args.teachers)
-    title = f"Unlock grid d={args.d}, n={args.n}, {args.seeds} seeds, {args.episodes} episodes"
+    title = f"Unlock grid d={args.d}, n={args.n}, {args.seeds} seeds, {args.episodes} episodes, refit={args.refit}"
     text = f"## {title}\n\n% of cells mastered (mean ± std over seeds)\n\n{markdown(progress)}\n\n"
     text += f"Teacher cost per sample()+update() call\n\n{markdown(cost)}\n"
     print(text)

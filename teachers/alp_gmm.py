@@ -20,8 +20,10 @@ Implementation notes (same algorithm, made faster and better defined): see
 :mod:`autocurriculum.teachers.mixture` for the shared schedule (unit-cube coordinates, zero-weight fallback)
 and :mod:`autocurriculum.teachers.gmm` for the batched fitting (all candidate mixtures at once, k-means
 initialisation then EM as scikit-learn's ``GaussianMixture``, about 10x faster than fitting them
-one by one). Nearest neighbours come from a k-d tree over older tasks plus a brute-force scan of
-the recent ones (the tree is rebuilt every ``_TREE_REBUILD`` tasks).
+one by one). Nearest neighbours come from a logarithmic forest of k-d trees
+(:mod:`autocurriculum.teachers.nearest`): exact, the earliest task on ties, at a cost per episode that
+does not grow with the history; the ALPs are computed 32 episodes at a time (and when the window is read),
+with the same values as one by one.
 """
 
 from __future__ import annotations
@@ -29,10 +31,10 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from autocurriculum.teachers.gmm import GaussianMixture
 from autocurriculum.teachers.mixture import MixtureTeacher, normalise_return
+from autocurriculum.teachers.nearest import NearestHistory
 
 __all__ = ["ALPGMM", "ALP_GMM_PRESETS", "ALPComputer", "normalise_return"]
 
@@ -43,77 +45,56 @@ ALP_GMM_PRESETS: dict[str, dict[str, Any]] = {
     "teachmyagent": {"fit_rate": 150, "potential_ks": tuple(range(2, 10)), "random_task_ratio": 0.05, "n_init": 1},
 }
 
-_TREE_REBUILD = 512
-
-
 class ALPComputer:
-    """Stores ``(task, reward)`` pairs and returns ``|r - r(nearest previous task)|``.
+    """Stores ``(task, reward)`` pairs and gives ``|r - r(nearest previous task)|`` for each.
 
-    Nearest neighbours: a k-d tree over the first ``n_tree`` tasks and a brute-force scan of the
-    rest; the tree is rebuilt whenever the unindexed tail reaches ``rebuild`` tasks.
+    Nearest neighbours (Euclidean, the earliest on ties) come from
+    :class:`~autocurriculum.teachers.nearest.NearestHistory`, a logarithmic forest of k-d trees
+    whose cost per pair does not grow with the history. :meth:`push` stores a pair and
+    :meth:`flush` returns the ALPs of the pairs pushed since the last flush, in order (one
+    vectorised search per tree for the whole batch); :meth:`add` does both for one pair. The ALP
+    is 0 while 5 or fewer pairs were stored before (Portelas et al. 2019).
     """
 
-    def __init__(self, dim: int, rebuild: int = _TREE_REBUILD) -> None:
+    def __init__(self, dim: int, *, block: int = 256, background: bool = True) -> None:
         self.dim = dim
-        self.rebuild = rebuild
-        self.tasks = np.empty((1024, dim))
-        self.rewards = np.empty(1024)
-        self.n = 0
-        self.n_tree = 0
-        self._tree: cKDTree | None = None
+        self.history = NearestHistory(dim, block=block, background=background)
+        self._rewards: list[float] = []  # rewards of the pairs pushed since the last flush
 
-    def nearest(self, task: np.ndarray) -> int:
-        """Index of the nearest stored task (earliest on ties); needs ``n > 0``."""
-        best_i, best_d = -1, np.inf
-        if self.n_tree:
-            if self._tree is None:
-                self._tree = cKDTree(self.tasks[: self.n_tree])
-            d, i = self._tree.query(task)
-            best_i, best_d = int(i), float(d) ** 2
-        if self.n > self.n_tree:
-            tail = self.tasks[self.n_tree : self.n] - task
-            d2 = np.einsum("ij,ij->i", tail, tail)
-            j = int(np.argmin(d2))
-            if d2[j] < best_d:
-                best_i = self.n_tree + j
-        return best_i
+    @property
+    def n(self) -> int:
+        return self.history.n
 
-    def add(self, task: np.ndarray, reward: float) -> float:
-        """Return the task's ALP, then store it."""
-        alp = 0.0
-        if self.n > 5:
-            alp = abs(reward - float(self.rewards[self.nearest(task)]))
-        if self.n == self.tasks.shape[0]:
-            self.tasks = np.concatenate([self.tasks, np.empty_like(self.tasks)])
-            self.rewards = np.concatenate([self.rewards, np.empty_like(self.rewards)])
-        self.tasks[self.n] = task
-        self.rewards[self.n] = reward
-        self.n += 1
-        if self.n - self.n_tree >= self.rebuild:
-            self.n_tree = self.n
-            self._tree = None
+    def push(self, task: np.ndarray, reward: float) -> None:
+        """Store a pair; its ALP comes with the next :meth:`flush`."""
+        self.history.push(task, reward)
+        self._rewards.append(float(reward))
+
+    def flush(self) -> np.ndarray:
+        """ALPs of the pairs pushed since the last flush, oldest first."""
+        first = self.history.n_done
+        rewards = np.array(self._rewards)
+        self._rewards.clear()
+        _, nearest = self.history.flush()
+        alp = np.abs(rewards - nearest)
+        alp[: max(0, 6 - first)] = 0.0  # pairs with index <= 5: 5 or fewer stored before them
         return alp
 
+    def add(self, task: np.ndarray, reward: float) -> float:
+        """Return the task's ALP, then store it (flushes any pushed pairs first)."""
+        self.flush()
+        self.push(task, reward)
+        return float(self.flush()[0])
+
     def state(self) -> dict[str, Any]:
-        return {"tasks": self.tasks[: self.n].copy(), "rewards": self.rewards[: self.n].copy()}
+        tasks, rewards = self.history.history()
+        return {"tasks": tasks, "rewards": rewards}
 
     def load(self, state: dict[str, Any]) -> None:
         tasks = np.asarray(state["tasks"], dtype=np.float64).reshape(-1, self.dim)
         rewards = np.asarray(state["rewards"], dtype=np.float64)
-        self.n = tasks.shape[0]
-        cap = max(1024, 1 << int(np.ceil(np.log2(max(self.n, 1)))))
-        self.tasks = np.empty((cap, self.dim))
-        self.rewards = np.empty(cap)
-        self.tasks[: self.n] = tasks
-        self.rewards[: self.n] = rewards
-        # Replay the rebuild schedule exactly: the tree covers tasks up to the last rebuild point.
-        self.n_tree = (self.n // self.rebuild) * self.rebuild
-        self._tree = None
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        state["_tree"] = None
-        return state
+        self.history.load(tasks, rewards)
+        self._rewards.clear()
 
 
 class ALPGMM(MixtureTeacher):
@@ -141,6 +122,15 @@ class ALPGMM(MixtureTeacher):
     return_bounds:
         ``(low, high)`` raw returns mapped linearly to [0, 1] and clipped; BipedalWalker
         tracks use ``(-150, 350)``. ``None`` (default): returns are already in [0, 1].
+    refit:
+        ``"sync"`` (default): mixtures are fitted in the caller's thread at each refit point,
+        reproducibly; ``"background"``: in a background thread (no pause); ``"process"``: in
+        a shared worker process (no pause, no GIL shared with the fit). See
+        :class:`~autocurriculum.teachers.mixture.MixtureTeacher` for the trade-off.
+    refit_lag:
+        With ``refit="background"`` or ``"process"``: ``None`` (default) swaps a new mixture in as soon as it is
+        ready (not reproducible from the seed); an integer ``k`` in [1, fit_rate] swaps it in
+        exactly ``k`` updates after the refit point (reproducible; waits if the fit is slower).
     seed:
         Seed of the teacher's generator.
 
@@ -151,13 +141,22 @@ class ALPGMM(MixtureTeacher):
     name: ClassVar[str] = "alp_gmm"
     PRESETS: ClassVar[dict[str, dict[str, Any]]] = ALP_GMM_PRESETS
     _more_state_keys: ClassVar[tuple[str, ...]] = ("alp",)
+    _finish_every: ClassVar[int] = 32  # ALPs computed 32 at a time (one tree search per batch)
 
     def _init_state(self) -> None:
         super()._init_state()
         self.alp_ = ALPComputer(self.task_space.dim)
 
     def _window_row(self, task_unit: np.ndarray, reward: float) -> np.ndarray:
-        return np.append(task_unit, self.alp_.add(task_unit, reward))
+        # The ALP is filled in by _finish_window, with the others of the interval.
+        self.alp_.push(task_unit, reward)
+        return np.append(task_unit, 0.0)
+
+    def _finish_window(self) -> None:
+        alps = self.alp_.flush()[-self.fit_rate :]
+        if alps.shape[0]:
+            rows = (self.n_stored_ - alps.shape[0] + np.arange(alps.shape[0])) % self.fit_rate
+            self.window_[rows, -1] = alps
 
     def _component_weights(self, gmm: GaussianMixture) -> np.ndarray:
         return gmm.means[:, -1]

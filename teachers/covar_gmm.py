@@ -39,7 +39,7 @@ class CovarGMM(MixtureTeacher):
 
     Parameters are those of :class:`~autocurriculum.teachers.alp_gmm.ALPGMM` (same meanings and defaults:
     fit_rate 250, potential_ks 2..10, random_task_ratio 0.2, AIC, one EM initialisation,
-    optional initial Gaussian, ``return_bounds``), plus
+    optional initial Gaussian, ``return_bounds``, ``refit``, ``refit_lag``), plus
 
     absolute_lp:
         Use ``|cov(t, r)|`` instead of ``max(0, cov(t, r))`` (default ``False``).
@@ -62,6 +62,8 @@ class CovarGMM(MixtureTeacher):
         initial_std: Sequence[float] | float | None = None,
         return_bounds: tuple[float, float] | None = None,
         absolute_lp: bool = False,
+        refit: str = "sync",
+        refit_lag: int | None = None,
         seed: int | None = None,
     ) -> None:
         super().__init__(
@@ -74,6 +76,8 @@ class CovarGMM(MixtureTeacher):
             initial_mean=initial_mean,
             initial_std=initial_std,
             return_bounds=return_bounds,
+            refit=refit,
+            refit_lag=refit_lag,
             seed=seed,
         )
         self.absolute_lp = absolute_lp

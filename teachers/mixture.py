@@ -9,6 +9,12 @@ learning-progress weight, with the non-task coordinates dropped and the task cli
 They differ in what a window vector holds and how a component's weight is read:
 :meth:`MixtureTeacher._window_row` and :meth:`MixtureTeacher._component_weights`.
 
+Refits run in the caller's thread at the refit point (``refit="sync"``, the default: the
+schedule above, exactly reproducible from the seed) or, with ``refit="background"`` or
+``"process"``, in a background thread or a shared worker process started at the refit point and
+swapped in as soon as it is ready or exactly ``refit_lag`` updates later (see
+:class:`MixtureTeacher`).
+
 Tasks are handled in unit-cube coordinates (``task_space.to_unit``) so that every dimension
 weighs by its range whatever its units. When every component weight is zero the component is
 chosen uniformly (the reference divided by zero).
@@ -17,6 +23,7 @@ chosen uniformly (the reference divided by zero).
 from __future__ import annotations
 
 import abc
+import threading
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -28,7 +35,9 @@ from autocurriculum.teachers.random_teacher import gaussian_params
 from autocurriculum.teachers.spaces import BoxSpace
 from autocurriculum.teachers.validation import StateReader, is_int
 
-__all__ = ["MixtureTeacher", "check_return_bounds", "normalise_return"]
+__all__ = ["REFIT_MODES", "MixtureTeacher", "check_return_bounds", "normalise_return"]
+
+REFIT_MODES = ("sync", "background", "process")
 
 
 def normalise_return(value: float, bounds: tuple[float, float] | None, owner: str) -> float:
@@ -62,7 +71,36 @@ class MixtureTeacher(Teacher):
     Subclasses set ``PRESETS`` and implement :meth:`_window_row` (the vector stored for an
     episode; its first ``dim`` coordinates are the unit-cube task) and
     :meth:`_component_weights` (one non-negative weight per fitted component). The constructor
-    parameters are documented on the subclasses.
+    parameters are documented on the subclasses; ``refit`` is shared:
+
+    ``refit="sync"`` (default) fits the mixtures in the caller's thread at the refit point, with
+    the teacher's generator: the lessons are a deterministic function of the seed and the
+    feedback (resume and benchmarks reproduce exactly), and the update that reaches a refit point
+    takes the whole fit (milliseconds to a hundred, growing with the dimension).
+
+    ``refit="background"`` starts the fit at the refit point in a background thread, on a copy of
+    the window and a generator seeded from the teacher's, while the previous mixture (or the
+    bootstrap) keeps serving. When the new mixture takes over is set by ``refit_lag``:
+
+    * ``None`` (default): at the first ``sample()`` or ``update()`` that finds it ready. Nothing
+      waits for a fit, except an update reaching the next refit point while the previous fit
+      still runs (a fit longer than ``fit_rate`` episodes). Which lessons see the new mixture
+      depends on thread timing: runs are not reproducible from the seed.
+    * an integer ``k`` in [1, fit_rate]: exactly ``k`` updates after the refit point (that update
+      waits if the fit is not done). Runs are reproducible from the seed (not identical to
+      ``"sync"``: the mixture arrives ``k`` episodes later and is fitted with its own generator),
+      and nothing waits as long as a fit takes less than ``k`` episodes.
+
+    A background thread shares Python's GIL: the fit's interpreted parts take turns with the
+    caller (calls landing during a fit may wait a few ms for the GIL), only numpy's larger
+    operations run in parallel. ``refit="process"`` is the same schedule (``refit_lag`` included)
+    with the fit in a worker process (one per Python process, shared by every teacher, started by
+    ``multiprocessing``'s ``forkserver`` method when the first such teacher is set up, which takes
+    about a second): no GIL to share, at the price of a process and of pickling the window and
+    the mixture (microseconds). A script using it must guard its top level with
+    ``if __name__ == "__main__":``, as always with ``multiprocessing``. A fit still running belongs to the
+    state: ``state_dict()`` and pickling record its inputs (window copy, seed, refit point) without
+    waiting, and a loaded or unpickled teacher starts it again, so round trips are exact.
     """
 
     requires: ClassVar[frozenset[str]] = frozenset({"episode_return"})
@@ -70,6 +108,7 @@ class MixtureTeacher(Teacher):
     PRESETS: ClassVar[dict[str, dict[str, Any]]] = {}
     extra_dims: ClassVar[int] = 1  # window coordinates after the task
     _more_state_keys: ClassVar[tuple[str, ...]] = ()  # state keys a subclass adds
+    _finish_every: ClassVar[int] = 0  # complete lazy window rows every this many episodes (0: at reads only)
     task_space: BoxSpace
 
     def __init__(
@@ -84,9 +123,13 @@ class MixtureTeacher(Teacher):
         initial_mean: Sequence[float] | None = None,
         initial_std: Sequence[float] | float | None = None,
         return_bounds: tuple[float, float] | None = None,
+        refit: str = "sync",
+        refit_lag: int | None = None,
         seed: int | None = None,
     ) -> None:
         super().__init__(task_space, seed=seed)
+        self.refit = refit
+        self.refit_lag = refit_lag
         self.fit_rate = fit_rate
         self.potential_ks = potential_ks
         self.random_task_ratio = random_task_ratio
@@ -106,6 +149,14 @@ class MixtureTeacher(Teacher):
     # ------------------------------------------------------------------ set-up
     def _validate_params(self) -> None:
         owner = type(self).__name__
+        if not isinstance(self.refit, str) or self.refit not in REFIT_MODES:
+            raise ValueError(f"{owner}.refit: got {self.refit!r}; allowed: {list(REFIT_MODES)}")
+        lag = self.refit_lag
+        if lag is not None and (self.refit == "sync" or not is_int(lag) or not 1 <= lag <= self.fit_rate):
+            raise ValueError(
+                f"{owner}.refit_lag: got {lag!r} with refit={self.refit!r}; allowed: None, or with refit='background' "
+                f"or 'process' an integer in [1, fit_rate={self.fit_rate!r}]"
+            )
         if not is_int(self.fit_rate) or self.fit_rate < 2:
             raise ValueError(f"{owner}.fit_rate: expected an integer >= 2, got {self.fit_rate!r}")
         ks = list(self.potential_ks)
@@ -129,11 +180,14 @@ class MixtureTeacher(Teacher):
         self.bounds_ = check_return_bounds(self.return_bounds, owner)
 
     def _init_state(self) -> None:
+        if self.refit == "process" and _PROCESS_POOL is None:
+            _process_pool().submit(int).result()  # start the worker now (about a second, once per process)
         self.window_ = np.zeros((self.fit_rate, self.task_space.dim + self.extra_dims))  # ring buffer
         self.n_stored_ = 0
         self.gmm_: GaussianMixture | None = None
         self.n_fits_ = 0
         self.origin_counts_ = {"bootstrap": 0, "random": 0, "gmm": 0}
+        self.refit_job_: _FitJob | None = None
 
     # ------------------------------------------------------------------ hooks
     @abc.abstractmethod
@@ -144,8 +198,13 @@ class MixtureTeacher(Teacher):
     def _component_weights(self, gmm: GaussianMixture) -> np.ndarray:
         """A non-negative learning-progress weight per component."""
 
+    def _finish_window(self) -> None:
+        """Complete window rows whose values are computed lazily (ALP-GMM's ALPs); default: none."""
+
     # ------------------------------------------------------------------ protocol
     def _sample(self) -> tuple[np.ndarray, str, dict[str, Any]]:
+        if self.refit_lag is None:
+            self._collect_refit(wait=False)
         space = self.task_space
         if self.gmm_ is None:
             self.origin_counts_["bootstrap"] += 1
@@ -167,17 +226,59 @@ class MixtureTeacher(Teacher):
     def _update(self, lesson: Lesson, feedback: Feedback) -> None:
         assert feedback.episode_return is not None
         r = normalise_return(feedback.episode_return, self.bounds_, f"{type(self).__name__}.update")
+        if self.refit_lag is None:
+            self._collect_refit(wait=False)
         row = self._window_row(self.task_space.to_unit(lesson.task), r)
         self.window_[self.n_stored_ % self.fit_rate] = row
         self.n_stored_ += 1
+        if self._finish_every and self.n_stored_ % self._finish_every == 0:
+            self._finish_window()  # in small batches: no long call at the refit point
+        job = self.refit_job_
+        if job is not None and self.refit_lag is not None and self.n_stored_ == job.started + self.refit_lag:
+            self._collect_refit(wait=True)
         if self.n_stored_ % self.fit_rate == 0:
             # The ring holds exactly the last fit_rate vectors, in order.
-            self.gmm_ = fit_best_gmm(
-                self.window_, list(self.potential_ks), self.rng_, criterion=self.criterion, n_init=int(self.n_init)
-            )
-            self.n_fits_ += 1
+            self._finish_window()
+            if self.refit == "sync":
+                self.gmm_ = fit_best_gmm(
+                    self.window_, list(self.potential_ks), self.rng_, criterion=self.criterion, n_init=int(self.n_init)
+                )
+                self.n_fits_ += 1
+            else:
+                self._collect_refit(wait=True)  # the previous fit, if it still runs
+                self._start_refit(self.window_.copy(), int(self.rng_.integers(2**63)), self.n_stored_)
+
+    def _start_refit(self, window: np.ndarray, seed: int, started: int) -> None:
+        args = (window, seed, started, list(self.potential_ks), self.criterion, int(self.n_init))
+        self.refit_job_ = _FitJob(*args, in_process=self.refit == "process")
+
+    def _collect_refit(self, *, wait: bool) -> None:
+        """Swap in a finished background fit (waiting for a running one with ``wait``)."""
+        job = self.refit_job_
+        if job is None or not (wait or job.done.is_set()):
+            return
+        job.done.wait()
+        self.refit_job_ = None
+        if job.error is not None:
+            raise job.error
+        self.gmm_ = job.result
+        self.n_fits_ += 1
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        job = state.pop("refit_job_", None)
+        state["_pending_refit"] = None if job is None else (job.window, job.seed, job.started)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        pending = state.pop("_pending_refit", None)
+        self.__dict__.update(state)
+        self.refit_job_ = None
+        if pending is not None:
+            self._start_refit(*pending)
 
     def _recent(self) -> np.ndarray:
+        self._finish_window()
         return self.window_[: min(self.n_stored_, self.fit_rate)]
 
     def _metrics(self) -> dict[str, float]:
@@ -211,22 +312,55 @@ class MixtureTeacher(Teacher):
 
     # ------------------------------------------------------------------ checkpoints
     def _get_state(self) -> dict[str, Any]:
-        return {
+        self._finish_window()
+        state = {
             "window": self.window_.copy(),
             "n_stored": self.n_stored_,
             "gmm": None if self.gmm_ is None else self.gmm_.to_state(),
             "n_fits": self.n_fits_,
             "origin_counts": dict(self.origin_counts_),
         }
+        if self.refit != "sync":  # a fit still running: its inputs (it is started again on load)
+            job = self.refit_job_
+            state["pending_refit"] = (
+                None if job is None else {"window": job.window.copy(), "seed": job.seed, "refit_point": job.started}
+            )
+        return state
 
     def _set_state(self, state: dict[str, Any]) -> None:
         r = self._state_reader(state)
-        r.keys(["window", "n_stored", "gmm", "n_fits", "origin_counts", *self._more_state_keys])
+        background = ["pending_refit"] if self.refit != "sync" else []
+        r.keys(["window", "n_stored", "gmm", "n_fits", "origin_counts", *background, *self._more_state_keys])
         fit_rate, width = int(self.fit_rate), self.task_space.dim + self.extra_dims
         # every window coordinate lies in [0, 1]: unit-cube tasks, normalised returns, ALP, relative time
         self.window_ = r.array("window", "f", (fit_rate, width), 0.0, 1.0)
         self.n_stored_ = r.int("n_stored", 0, self.n_updates_)
-        self.n_fits_ = r.int("n_fits", self.n_stored_ // fit_rate, self.n_stored_ // fit_rate)
+        last_point = (self.n_stored_ // fit_rate) * fit_rate
+        pending = None
+        if background and r.get("pending_refit") is not None:
+            p = r.sub("pending_refit")
+            p.keys(["window", "seed", "refit_point"])
+            if last_point == 0:
+                raise ValueError(f"{p.where('window')}: a pending fit before the first refit point; the state is inconsistent")
+            last = None if self.refit_lag is None else last_point + int(self.refit_lag) - 1
+            pending = (
+                p.array("window", "f", (fit_rate, width), 0.0, 1.0),
+                p.int("seed", 0, 2**63 - 1),
+                p.int("refit_point", last_point, last_point),
+            )
+            if last is not None and self.n_stored_ > last:
+                raise ValueError(
+                    f"{p.where('refit_point')}: the fit started at episode {last_point} is still pending after "
+                    f"{self.n_stored_} episodes, beyond refit_lag={self.refit_lag}; the state is inconsistent"
+                )
+        if background and pending is None and self.refit_lag is not None and 0 < last_point:
+            if self.n_stored_ < last_point + int(self.refit_lag):
+                raise ValueError(
+                    f"{r.where('pending_refit')}: None, but the fit started at episode {last_point} is due only at "
+                    f"episode {last_point + int(self.refit_lag)} (refit_lag={self.refit_lag}); the state is inconsistent"
+                )
+        done = self.n_stored_ // fit_rate - (pending is not None)
+        self.n_fits_ = r.int("n_fits", done, done)
         if r.get("gmm") is None:
             if self.n_fits_:
                 raise ValueError(f"{r.where('gmm')}: None after {self.n_fits_} fits; the state is inconsistent")
@@ -234,6 +368,8 @@ class MixtureTeacher(Teacher):
         else:
             self.gmm_ = self._read_gmm(r.sub("gmm"), width)
         self.origin_counts_ = r.counts("origin_counts", ["bootstrap", "random", "gmm"], total=self.n_sampled_)
+        if pending is not None:
+            self._start_refit(*pending)
 
     def _read_gmm(self, g: StateReader, width: int) -> GaussianMixture:
         g.keys(["weights", "means", "covariances", "chol", "criterion", "log_likelihood", "n_iter", "converged"])
@@ -253,3 +389,64 @@ class MixtureTeacher(Teacher):
             n_iter=g.int("n_iter"),
             converged=g.bool("converged"),
         )
+
+
+class _FitJob:
+    """:func:`~autocurriculum.teachers.gmm.fit_best_gmm` run by a daemon thread, with its inputs.
+
+    With ``in_process`` the thread hands the fit to the shared worker process and waits for it
+    (the caller never waits for the process to start).
+    """
+
+    def __init__(
+        self,
+        window: np.ndarray,
+        seed: int,
+        started: int,
+        ks: list[int],
+        criterion: str,
+        n_init: int,
+        *,
+        in_process: bool = False,
+    ) -> None:
+        self.window, self.seed, self.started, self.in_process = window, seed, started, in_process
+        self.result: GaussianMixture | None = None
+        self.error: BaseException | None = None
+        self.done = threading.Event()
+        args = (ks, criterion, n_init)
+        threading.Thread(target=self._run, args=args, daemon=True, name="autocurriculum-gmm-refit").start()
+
+    def _run(self, ks: list[int], criterion: str, n_init: int) -> None:
+        try:
+            if self.in_process:
+                future = _process_pool().submit(_fit_in_process, self.window, ks, self.seed, criterion, n_init)
+                self.result = future.result()
+            else:
+                rng = np.random.default_rng(self.seed)
+                self.result = fit_best_gmm(self.window, ks, rng, criterion=criterion, n_init=n_init)
+        except BaseException as e:  # noqa: BLE001 - re-raised in the caller's thread at the swap
+            self.error = e
+        finally:
+            self.done.set()
+
+
+_PROCESS_POOL: Any = None
+_PROCESS_POOL_LOCK = threading.Lock()
+
+
+def _process_pool() -> Any:
+    """The worker process of ``refit="process"``, started on first use (one per Python process)."""
+    global _PROCESS_POOL
+    with _PROCESS_POOL_LOCK:
+        if _PROCESS_POOL is None:
+            import atexit
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            _PROCESS_POOL = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("forkserver"))
+            atexit.register(_PROCESS_POOL.shutdown)  # before the interpreter tears the modules down
+        return _PROCESS_POOL
+
+
+def _fit_in_process(window: np.ndarray, ks: list[int], seed: int, criterion: str, n_init: int) -> GaussianMixture:
+    return fit_best_gmm(window, ks, np.random.default_rng(seed), criterion=criterion, n_init=n_init)

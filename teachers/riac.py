@@ -37,8 +37,17 @@ Differences from teachDeepRL, on purpose (the algorithm as published, made well 
 * only leaves hold windows and are sampled; teachDeepRL copied every pair into every ancestor;
 * the perturbation std is a fraction of each dimension's range (teachDeepRL: an absolute 0.1).
 
+``sampled_regions="all"`` restores teachDeepRL's and TeachMyAgent's default instead
+(``sampling_in_leaves_only=False``): every region of the tree, the root and the regions already
+split included, keeps a window of the last ``max_region_size + 1`` pairs that fell inside it
+(its ALP from the last ``max_region_size``), a split region keeps its window, and the region and
+perturbed modes choose among all regions in proportion to their ALP. The ``teachdeeprl`` and
+``teachmyagent`` presets do so; sampling ancestors spreads the lessons over larger boxes, and on
+the 2-D unlock grid it is, with TeachMyAgent's larger smallest extent (1/6), what brings RIAC from
+above the reference's score down to it (docs/teachmyagent.md).
+
 Lessons record ``origin`` ``"region"``, ``"random"`` or ``"perturbed"``, and for region and
-perturbed lessons ``info["region"]``, the id of the leaf they came from.
+perturbed lessons ``info["region"]``, the id of the region they came from.
 """
 
 from __future__ import annotations
@@ -56,13 +65,29 @@ from autocurriculum.teachers.validation import is_number
 __all__ = ["RIAC", "RIAC_PRESETS", "region_alp"]
 
 #: Named hyperparameter presets. ``teachdeeprl``: Baranes & Oudeyer 2009 as in teachDeepRL
-#: (Portelas et al. 2019); ``teachmyagent``: the TeachMyAgent benchmark (Romac et al. 2021).
+#: (Portelas et al. 2019); ``teachmyagent``: the TeachMyAgent benchmark (Romac et al. 2021). Both
+#: sample every region of the tree, as their code does (``sampling_in_leaves_only=False``), with
+#: their own smallest region extents (teachDeepRL 1/15 of each range, TeachMyAgent's riac.py 1/6).
+#: ``leaves``: TeachMyAgent's sizes sampling only the leaves, the better rule on the unlock grid
+#: (docs/teachmyagent.md). The constructor's defaults are teachDeepRL's sizes, sampling the leaves.
 RIAC_PRESETS: dict[str, dict[str, Any]] = {
-    "teachdeeprl": {"max_region_size": 200, "nb_split_attempts": 50},
-    "teachmyagent": {"max_region_size": 150, "nb_split_attempts": 75},
+    "teachdeeprl": {
+        "max_region_size": 200,
+        "nb_split_attempts": 50,
+        "min_dims_range_ratio": 1 / 15,
+        "sampled_regions": "all",
+    },
+    "teachmyagent": {
+        "max_region_size": 150,
+        "nb_split_attempts": 75,
+        "min_dims_range_ratio": 1 / 6,
+        "sampled_regions": "all",
+    },
+    "leaves": {"max_region_size": 150, "nb_split_attempts": 75, "min_dims_range_ratio": 1 / 6, "sampled_regions": "leaves"},
 }
 
 ORIGINS = ("region", "random", "perturbed")
+SAMPLED_REGIONS = ("leaves", "all")
 
 
 def region_alp(rewards: Sequence[float] | np.ndarray) -> float:
@@ -103,6 +128,9 @@ class RIAC(Teacher):
         Probability of perturbing the lowest-return task of an ALP-chosen region (default 0.1).
     perturbation_std:
         Std of that perturbation as a fraction of each dimension's range (default 0.1).
+    sampled_regions:
+        ``"leaves"`` (default): only leaf regions hold windows and are sampled; ``"all"``: every
+        region keeps a window and is sampled, as in teachDeepRL and TeachMyAgent.
     return_bounds:
         ``(low, high)`` raw returns mapped linearly to [0, 1] and clipped, as in ALP-GMM;
         BipedalWalker tracks use ``(-150, 350)``. ``None`` (default): returns are already in
@@ -127,6 +155,7 @@ class RIAC(Teacher):
         random_task_ratio: float = 0.2,
         perturbed_task_ratio: float = 0.1,
         perturbation_std: float = 0.1,
+        sampled_regions: str = "leaves",
         return_bounds: tuple[float, float] | None = None,
         seed: int | None = None,
     ) -> None:
@@ -137,11 +166,12 @@ class RIAC(Teacher):
         self.random_task_ratio = random_task_ratio
         self.perturbed_task_ratio = perturbed_task_ratio
         self.perturbation_std = perturbation_std
+        self.sampled_regions = sampled_regions
         self.return_bounds = return_bounds
 
     @classmethod
     def from_preset(cls, preset: str, task_space: BoxSpace, **overrides: Any) -> RIAC:
-        """Build with a named preset (``"teachdeeprl"`` or ``"teachmyagent"``) and overrides."""
+        """Build with a named preset (``"teachdeeprl"``, ``"teachmyagent"`` or ``"leaves"``) and overrides."""
         if preset not in cls.PRESETS:
             raise ValueError(f"{cls.__name__}: unknown preset {preset!r}; allowed: {sorted(cls.PRESETS)}")
         return cls(task_space, **{**cls.PRESETS[preset], **overrides})
@@ -150,6 +180,8 @@ class RIAC(Teacher):
     def _validate_params(self) -> None:
         if not _is_int(self.max_region_size) or self.max_region_size < 2:
             raise ValueError(f"RIAC.max_region_size: expected an integer >= 2, got {self.max_region_size!r}")
+        if not isinstance(self.sampled_regions, str) or self.sampled_regions not in SAMPLED_REGIONS:
+            raise ValueError(f"RIAC.sampled_regions: got {self.sampled_regions!r}; allowed: {list(SAMPLED_REGIONS)}")
         if not _is_int(self.nb_split_attempts) or self.nb_split_attempts < 1:
             raise ValueError(f"RIAC.nb_split_attempts: expected a positive integer, got {self.nb_split_attempts!r}")
         for name in ("min_dims_range_ratio", "random_task_ratio", "perturbed_task_ratio"):
@@ -184,6 +216,24 @@ class RIAC(Teacher):
         self.n_splits_ = 0
         self.n_trims_ = 0
         self.origin_counts_ = dict.fromkeys(ORIGINS, 0)
+        self._index_leaves()
+
+    def _index_leaves(self) -> None:
+        """The regions sampled (leaves, or all) in creation order, their ALPs as an array and positions."""
+        every = self.sampled_regions == "all"
+        self.pool_ids_ = [i for i, c in enumerate(self.children_) if every or c is None]
+        self.pool_pos_ = {node: k for k, node in enumerate(self.pool_ids_)}
+        self.pool_alp_ = np.array([self.alp_[i] for i in self.pool_ids_])
+
+    def _set_alp(self, node: int, value: float) -> None:
+        self.alp_[node] = value
+        k = self.pool_pos_.get(node)
+        if k is not None:
+            self.pool_alp_[k] = value
+
+    def _window_alp(self, rewards: np.ndarray) -> float:
+        """A region's ALP: over the last ``max_region_size`` returns of its window."""
+        return region_alp(rewards[-int(self.max_region_size) :])
 
     # ------------------------------------------------------------------ tree
     def leaves(self) -> list[int]:
@@ -201,8 +251,7 @@ class RIAC(Teacher):
         return node
 
     def _choose_leaf(self) -> int:
-        leaves = self.leaves()
-        alps = np.array([self.alp_[i] for i in leaves])
+        leaves, alps = self.pool_ids_, self.pool_alp_
         total = alps.sum()
         if total > 0:
             return leaves[int(self.rng_.choice(len(leaves), p=alps / total))]
@@ -236,7 +285,7 @@ class RIAC(Teacher):
             drop = self.rewards_[node].shape[0] // 4
             self.tasks_[node] = self.tasks_[node][drop:]
             self.rewards_[node] = self.rewards_[node][drop:]
-            self.alp_[node] = region_alp(self.rewards_[node])
+            self._set_alp(node, self._window_alp(self.rewards_[node]))
             self.n_trims_ += 1
             return
         dim, threshold, left = cut
@@ -259,10 +308,12 @@ class RIAC(Teacher):
         self.cut_dim_[node] = dim
         self.cut_threshold_[node] = threshold
         self.children_[node] = (first, second)
-        self.tasks_[node] = np.empty((0, self.task_space.dim))
-        self.rewards_[node] = np.empty(0)
-        self.alp_[node] = 0.0
+        if self.sampled_regions == "leaves":
+            self.tasks_[node] = np.empty((0, self.task_space.dim))
+            self.rewards_[node] = np.empty(0)
+            self.alp_[node] = 0.0
         self.n_splits_ += 1
+        self._index_leaves()
 
     # ------------------------------------------------------------------ protocol
     def _sample(self) -> tuple[np.ndarray, str, dict[str, Any]]:
@@ -290,9 +341,17 @@ class RIAC(Teacher):
         r = normalise_return(feedback.episode_return, self.bounds_, "RIAC.update")
         task = np.asarray(lesson.task, dtype=np.float64)
         leaf = self.region_of(task)
+        if self.sampled_regions == "all":  # the ancestors' windows roll over their last max_region_size + 1
+            node = 0
+            while (children := self.children_[node]) is not None:
+                keep = int(self.max_region_size)
+                self.tasks_[node] = np.concatenate([self.tasks_[node][-keep:], task[None, :]])
+                self.rewards_[node] = np.append(self.rewards_[node][-keep:], r)
+                self._set_alp(node, self._window_alp(self.rewards_[node]))
+                node = children[0] if task[self.cut_dim_[node]] < self.cut_threshold_[node] else children[1]
         self.tasks_[leaf] = np.concatenate([self.tasks_[leaf], task[None, :]])
         self.rewards_[leaf] = np.append(self.rewards_[leaf], r)
-        self.alp_[leaf] = region_alp(self.rewards_[leaf])
+        self._set_alp(leaf, self._window_alp(self.rewards_[leaf]))
         if self.rewards_[leaf].shape[0] > self.max_region_size:
             self._split_or_trim(leaf)
 
@@ -351,12 +410,17 @@ class RIAC(Teacher):
         cut_dim = r.array("cut_dim", "i", (m,), -1, d - 1)
         cut_threshold = r.array("cut_threshold", "f", (m,))
         children = r.array("children", "i", (m, 2), -1, m - 1)
-        sizes = r.array("window_sizes", "i", (m,), 0, int(self.max_region_size))
+        every = self.sampled_regions == "all"  # split regions keep up to max_region_size + 1 pairs
+        sizes = r.array("window_sizes", "i", (m,), 0, int(self.max_region_size) + int(every))
         internal = children[:, 0] >= 0
-        if np.any(internal != (children[:, 1] >= 0)) or np.any(internal != (cut_dim >= 0)) or np.any(sizes[internal]):
+        if (
+            np.any(internal != (children[:, 1] >= 0))
+            or np.any(internal != (cut_dim >= 0))
+            or (not every and np.any(sizes[internal]))
+        ):
             raise ValueError(
                 f"{r.where('children')}: the tree is inconsistent (every internal region needs two children and a "
-                "cut dimension and holds no window; every leaf has neither)"
+                "cut dimension and, unless sampled_regions='all', holds no window; every leaf has neither)"
             )
         total = int(sizes.sum())
         tasks = r.array("window_tasks", "f", (total, d), space.low, space.high)
@@ -376,4 +440,5 @@ class RIAC(Teacher):
         starts = ends - sizes
         self.tasks_ = [tasks[a:b].copy() for a, b in zip(starts, ends, strict=True)]
         self.rewards_ = [rewards[a:b].copy() for a, b in zip(starts, ends, strict=True)]
-        self.alp_ = [region_alp(w) for w in self.rewards_]
+        self.alp_ = [self._window_alp(w) for w in self.rewards_]
+        self._index_leaves()

@@ -221,3 +221,35 @@ def test_wrapper_detects_an_env_that_does_not_play_the_assigned_task() -> None:
         env.reset()
         for _ in range(50):
             env.step(np.zeros(1, dtype=np.int64))
+
+
+@pytest.mark.parametrize("backend", ["gymnasium", "sb3"])
+def test_lessons_are_sampled_while_the_workers_step(backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Multi-process envs: finished copies mostly take lessons sampled between step_async and step_wait."""
+    from autocurriculum.environments import task_wrapper
+
+    inside = {"record": False}
+    where: list[bool] = []
+    real_record = task_wrapper._Tracker.record
+
+    def record(self: Any, *args: Any, **kwargs: Any) -> Any:
+        inside["record"] = True
+        try:
+            return real_record(self, *args, **kwargs)
+        finally:
+            inside["record"] = False
+
+    class Spy(Recorder):
+        def _sample(self) -> tuple[Any, str, dict]:
+            where.append(inside["record"])
+            return super()._sample()
+
+    monkeypatch.setattr(task_wrapper._Tracker, "record", record)
+    teacher = Spy(SPACE, seed=4)
+    if backend == "gymnasium":
+        run_gymnasium(AsyncVectorEnv([Countdown] * 4), teacher, 150)
+    else:
+        run_sb3(SubprocVecEnv([Countdown] * 4), teacher, 150)
+    check_outcomes(teacher, 40)
+    assert len(where) > 40
+    assert sum(where) < 0.4 * len(where)  # before: every lesson after the first ones, inside record()

@@ -35,7 +35,7 @@ def test_alp_against_hand_computed_nearest_neighbours() -> None:
 
 def test_alp_nearest_neighbour_matches_brute_force_across_tree_rebuilds() -> None:
     rng = np.random.default_rng(0)
-    comp = ALPComputer(dim=3, rebuild=64)
+    comp = ALPComputer(dim=3, block=16)
     tasks, rewards = [], []
     for _ in range(400):
         p, r = rng.random(3), float(rng.random())

@@ -25,6 +25,9 @@ TEACHERS: list[Teacher] = [
         return_bounds=(-1.0, 2.0),
         seed=3,
     ),
+    # background refits swapped in at a fixed lag: reproducible, so the whole suite applies
+    ALPGMM(BOX, fit_rate=40, potential_ks=[2, 3], refit="background", refit_lag=7, seed=4),
+    CovarGMM(BOX, fit_rate=30, potential_ks=[2, 3], refit="background", refit_lag=30, seed=5),
 ]
 
 

@@ -22,6 +22,7 @@ RS = [0.25, 0.75, 0.25, 0.75, 1.0, 0.25, 0.0, 0.25, 0.5]
         RIAC(UNIT, seed=0),
         RIAC(BoxSpace([0.0, -2.0, 10.0], [3.0, 2.0, 20.0]), max_region_size=20, seed=1),
         RIAC.from_preset("teachmyagent", UNIT, max_region_size=30, return_bounds=(-1.0, 2.0), seed=2),
+        RIAC.from_preset("leaves", UNIT, max_region_size=30, seed=3),
     ]
 )
 def test_contract(teacher: RIAC, check: object) -> None:
@@ -89,8 +90,8 @@ def test_region_choice_is_proportional_to_alp() -> None:
     teacher = RIAC(LINE, max_region_size=8, nb_split_attempts=500, random_task_ratio=0.0, perturbed_task_ratio=0.0)
     _feed(teacher, XS, RS)
     first, second = teacher.leaves()
-    teacher.alp_[first] = 0.1  # set by hand: P(first) = 0.1 / 0.4
-    teacher.alp_[second] = 0.3
+    teacher._set_alp(first, 0.1)  # set by hand: P(first) = 0.1 / 0.4
+    teacher._set_alp(second, 0.3)
     lessons = [teacher.sample() for _ in range(8000)]
     regions = np.array([lesson.info["region"] for lesson in lessons])
     assert np.mean(regions == first) == pytest.approx(0.25, abs=0.02)
@@ -126,9 +127,15 @@ def test_perturbation_is_clipped_to_its_region() -> None:
 
 
 def test_presets_and_registry() -> None:
-    assert RIAC_PRESETS["teachdeeprl"] == {"max_region_size": 200, "nb_split_attempts": 50}
+    assert RIAC_PRESETS["teachdeeprl"] == {
+        "max_region_size": 200,
+        "nb_split_attempts": 50,
+        "min_dims_range_ratio": 1 / 15,
+        "sampled_regions": "all",
+    }
     t = RIAC.from_preset("teachmyagent", UNIT, seed=4)
-    assert (t.max_region_size, t.nb_split_attempts, t.seed) == (150, 75, 4)
+    assert (t.max_region_size, t.nb_split_attempts, t.min_dims_range_ratio, t.seed) == (150, 75, 1 / 6, 4)
+    assert t.sampled_regions == "all" and RIAC.from_preset("leaves", UNIT).sampled_regions == "leaves"
     assert isinstance(make_teacher("riac", UNIT, preset="teachmyagent"), RIAC)
     with pytest.raises(ValueError, match="unknown preset 'tma'"):
         RIAC.from_preset("tma", UNIT)
@@ -163,3 +170,22 @@ def test_riac_beats_random_on_the_grid() -> None:
     riac = run_teacher(RIAC(UNIT, seed=0), UnlockGrid(2, 10), 15_000, 15_000).mastered[-1]
     rand = run_teacher(Random(UNIT, seed=0), UnlockGrid(2, 10), 15_000, 15_000).mastered[-1]
     assert riac > rand + 15
+
+
+def test_sampling_all_regions_keeps_rolling_windows_in_every_region() -> None:
+    """teachDeepRL/TeachMyAgent: every pair enters every region containing it; all regions are sampled."""
+    teacher = RIAC(UNIT, max_region_size=20, sampled_regions="all", seed=5)
+    rng = np.random.default_rng(0)
+    for x in rng.random((600, 2)):
+        teacher.update(x, float(x[0] > 0.5) * rng.random())
+    internal = [i for i, c in enumerate(teacher.children_) if c is not None]
+    assert internal and teacher.rewards_[0].shape[0] == 21  # the root: the last max_region_size + 1 pairs
+    for node in internal:
+        assert 0 < teacher.rewards_[node].shape[0] <= 21
+        assert teacher.alp_[node] == region_alp(teacher.rewards_[node][-20:])
+    regions = {teacher.sample().info.get("region") for _ in range(3000)}
+    assert regions & set(internal)  # ancestors are sampled too
+    leaves_only = RIAC(UNIT, max_region_size=20, seed=5)
+    for x in np.random.default_rng(0).random((600, 2)):
+        leaves_only.update(x, 0.5)
+    assert all(leaves_only.rewards_[i].shape[0] == 0 for i, c in enumerate(leaves_only.children_) if c is not None)

@@ -1,0 +1,186 @@
+"""Teacher cost that does not grow with the run (issue 16): same lessons as before, no refit pauses."""
+
+from __future__ import annotations
+
+import pickle
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from autocurriculum.environments.unlock_grid import UnlockGrid
+from autocurriculum.teachers import ALPGMM, BoxSpace, CovarGMM, make_teacher
+from autocurriculum.teachers import mixture as mixture_module
+from autocurriculum.teachers.validation import state_difference
+
+REFERENCE = Path(__file__).parents[1] / "fixtures" / "teacher_cost" / "reference_lessons.npz"
+
+#: Recorded with the code before issue 16 (a k-d tree over the whole history rebuilt every 512
+#: episodes, refits in the caller's thread), seed 3, on the unlock grid.
+CASES = {
+    "alp_gmm_d2": ("alp_gmm", 2, 10, {}, 1500),
+    "alp_gmm_tma_d5": ("alp_gmm", 5, 4, {"preset": "teachmyagent"}, 1500),
+    "covar_gmm_d2": ("covar_gmm", 2, 10, {}, 1500),
+    "riac_d3": ("riac", 3, 6, {}, 1500),
+}
+
+
+def _lessons(name: str, d: int, n: int, params: dict[str, str], episodes: int, seed: int = 3) -> np.ndarray:
+    grid = UnlockGrid(d, n)
+    teacher = make_teacher(name, grid.task_space, seed=seed, **params)
+    tasks = np.empty((episodes, d))
+    for ep in range(episodes):
+        lesson = teacher.sample()
+        tasks[ep] = lesson.task
+        teacher.update(lesson, grid.play(lesson.task))
+    return tasks
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_default_mode_gives_the_lessons_recorded_before_the_change(case: str) -> None:
+    expected = np.load(REFERENCE)[case]
+    np.testing.assert_array_equal(_lessons(*CASES[case]), expected)
+
+
+UNIT = BoxSpace([0.0, 0.0], [1.0, 1.0])
+FIT_SECONDS = 0.15  # the slow fake fit
+BOUND_SECONDS = 0.075  # the stated bound on one call in background mode (half the fit; loaded machines stall)
+
+
+def _slow_fit(monkeypatch: pytest.MonkeyPatch, gate: object = None) -> list[int]:
+    real = mixture_module.fit_best_gmm
+    calls: list[int] = []
+
+    def fit(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        time.sleep(FIT_SECONDS)
+        if gate is not None and len(calls) > 1:
+            gate.wait()  # type: ignore[attr-defined]  # holds every fit after the first
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(mixture_module, "fit_best_gmm", fit)
+    return calls
+
+
+def _feedback(task: np.ndarray, ep: int) -> float:
+    return float(np.clip(task[0] * (ep / 200.0), 0.0, 1.0))
+
+
+@pytest.mark.parametrize("cls", [ALPGMM, CovarGMM])
+def test_background_refit_never_blocks_the_caller(cls: type, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _slow_fit(monkeypatch)
+    longest = {}
+    modes = [("sync", None), ("background", None), ("background", 15)] if cls is ALPGMM else [("background", 15)]
+    for refit, lag in modes:
+        teacher = cls(UNIT, fit_rate=20, potential_ks=(2, 3), refit=refit, refit_lag=lag, seed=0)
+        worst = 0.0
+        for ep in range(85):
+            t0 = time.perf_counter()
+            lesson = teacher.sample()
+            teacher.update(lesson, _feedback(lesson.task, ep))
+            worst = max(worst, time.perf_counter() - t0)
+            time.sleep(0.015)  # the episode: 15 of them outlast a fit
+        assert teacher.n_fits_ >= 3 and teacher.gmm_ is not None  # the mixtures were swapped in
+        longest[(refit, lag)] = worst
+    assert len(calls) == 4 * len(modes)
+    if cls is not ALPGMM:
+        assert longest[("background", 15)] < BOUND_SECONDS
+        return
+    assert longest[("sync", None)] >= FIT_SECONDS  # the fake fit does block a synchronous refit
+    assert longest[("background", None)] < BOUND_SECONDS
+    assert longest[("background", 15)] < BOUND_SECONDS
+
+
+def _drive(teacher: ALPGMM, episodes: range) -> np.ndarray:
+    tasks = []
+    for ep in episodes:
+        lesson = teacher.sample()
+        tasks.append(lesson.task)
+        teacher.update(lesson, _feedback(lesson.task, ep))
+    return np.array(tasks)
+
+
+def test_a_lagged_background_refit_is_reproducible_and_round_trips_mid_fit(monkeypatch: pytest.MonkeyPatch) -> None:
+    _slow_fit(monkeypatch)
+    params = {"fit_rate": 20, "potential_ks": (2, 3), "refit": "background", "refit_lag": 5}
+    first, second = ALPGMM(UNIT, **params, seed=1), ALPGMM(UNIT, **params, seed=1)
+    np.testing.assert_array_equal(_drive(first, range(42)), _drive(second, range(42)))
+    assert first.refit_job_ is not None and first.n_fits_ == 1  # the fit of episode 40 runs
+    state = first.state_dict()  # does not wait: the running fit's inputs are part of the state
+    assert first.refit_job_ is not None and state["state"]["pending_refit"]["refit_point"] == 40
+    loaded = ALPGMM(UNIT, **params, seed=99)
+    loaded.load_state_dict(state)
+    clone = pickle.loads(pickle.dumps(first))
+    for other in (loaded, clone):
+        assert state_difference(other.state_dict(), state) is None
+    # across the swap (episode 45) and the next refit (60): the same lessons, the same fits
+    expected = _drive(first, range(42, 70))
+    for other in (loaded, clone, second):
+        np.testing.assert_array_equal(_drive(other, range(42, 70)), expected)
+        assert other.n_fits_ == first.n_fits_ == 3
+
+
+def test_state_round_trip_in_the_middle_of_a_background_refit(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    gate = threading.Event()
+    _slow_fit(monkeypatch, gate)
+    teacher = ALPGMM(UNIT, fit_rate=20, potential_ks=(2, 3), refit="background", seed=1)
+    _drive(teacher, range(40))
+    assert teacher.refit_job_ is not None and teacher.n_fits_ == 1  # the second fit is held
+    state = teacher.state_dict()
+    assert state["state"]["n_fits"] == 1 and state["state"]["pending_refit"]["refit_point"] == 40
+    copy = ALPGMM(UNIT, fit_rate=20, potential_ks=(2, 3), refit="background", seed=99)
+    copy.load_state_dict(state)  # starts the fit again
+    clone = pickle.loads(pickle.dumps(teacher))
+    for other in (copy, clone):
+        assert state_difference(other.state_dict(), state) is None
+    gate.set()
+    for t in (teacher, copy, clone):  # the three fits land, with the same mixture
+        t._collect_refit(wait=True)
+        assert t.n_fits_ == 2
+    assert state_difference(copy.state_dict(), teacher.state_dict()) is None
+    assert state_difference(clone.state_dict(), teacher.state_dict()) is None
+
+
+def test_a_pending_fit_in_a_state_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    _slow_fit(monkeypatch)
+    teacher = CovarGMM(UNIT, fit_rate=20, potential_ks=(2, 3), refit="background", refit_lag=10, seed=2)
+    _drive(teacher, range(21))
+    state = teacher.state_dict()
+    bad = pickle.loads(pickle.dumps(state))
+    bad["state"]["pending_refit"]["refit_point"] = 0
+    other = CovarGMM(UNIT, fit_rate=20, potential_ks=(2, 3), refit="background", refit_lag=10, seed=2)
+    other.setup()
+    with pytest.raises(ValueError, match="refit_point"):
+        other.load_state_dict(bad)
+    assert other.n_updates_ == 0  # untouched
+    sync = CovarGMM(UNIT, fit_rate=20, potential_ks=(2, 3), seed=2)
+    with pytest.raises(ValueError, match="pending_refit"):
+        sync.load_state_dict(state)
+
+
+def test_refit_mode_and_lag_are_validated() -> None:
+    with pytest.raises(ValueError, match="refit: got 'later'"):
+        ALPGMM(UNIT, refit="later").setup()
+    with pytest.raises(ValueError, match="refit_lag: got 5 with refit='sync'"):
+        ALPGMM(UNIT, refit_lag=5).setup()
+    with pytest.raises(ValueError, match="refit_lag: got 300"):
+        ALPGMM(UNIT, refit="background", refit_lag=300).setup()
+
+
+def test_a_fit_in_the_worker_process_gives_the_thread_s_mixture_and_round_trips() -> None:
+    params = {"fit_rate": 20, "potential_ks": (2, 3), "refit_lag": 6}
+    in_process = CovarGMM(UNIT, refit="process", **params, seed=6)
+    in_thread = CovarGMM(UNIT, refit="background", **params, seed=6)
+    in_process.setup()  # starts the shared worker process
+    np.testing.assert_array_equal(_drive(in_process, range(62)), _drive(in_thread, range(62)))
+    state = in_process.state_dict()  # the fit of episode 60 is pending
+    assert state["state"]["pending_refit"]["refit_point"] == 60
+    loaded = CovarGMM(UNIT, refit="process", **params, seed=0)
+    loaded.load_state_dict(state)
+    expected = _drive(in_process, range(62, 90))
+    np.testing.assert_array_equal(_drive(loaded, range(62, 90)), expected)
+    np.testing.assert_array_equal(_drive(in_thread, range(62, 90)), expected)
+    assert in_process.n_fits_ == loaded.n_fits_ == 4
