@@ -26,6 +26,7 @@ and the maze environment reports it in ``info["solvable"]``.
 
 from __future__ import annotations
 
+import weakref
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -57,6 +58,13 @@ CELL_EMPTY, CELL_WALL, CELL_GOAL, CELL_AGENT = 0, 1, 2, 3
 _MOVES = ((1, 0), (0, 1), (-1, 0), (0, -1))
 
 _LEVEL_KEYS = ("size", "agent", "agent_dir", "goal", "walls")
+
+
+#: Levels that passed :meth:`MazeLevelSpace.check`, by ``(id(level), size, max_walls)``: a
+#: teacher and the task wrapper check the same level object several times per episode, and
+#: the checks are pure Python. Entries vanish with their level (weak values), and a hit needs
+#: the very same object (``is``), so an equal-looking level built otherwise is checked in full.
+_CHECKED: weakref.WeakValueDictionary[tuple[int, int, int], MazeLevel] = weakref.WeakValueDictionary()
 
 
 @dataclass(frozen=True)
@@ -252,6 +260,8 @@ class MazeLevelSpace(TaskSpace):
     # ------------------------------------------------------------------ membership
     def check(self, task: Any, name: str = "task") -> MazeLevel:
         if isinstance(task, MazeLevel):
+            if _CHECKED.get((id(task), self.size, self.max_walls)) is task:
+                return task  # this very object passed the checks below for this space already
             level = task
         elif isinstance(task, Mapping):
             level = MazeLevel.from_dict(task, name)
@@ -287,6 +297,7 @@ class MazeLevelSpace(TaskSpace):
                 raise ValueError(f"{name}.walls[{i}]: {list(cell)} is the agent's start cell; it cannot be a wall")
         if canonical != walls:
             level = MazeLevel(level.size, level.agent, level.agent_dir, level.goal, canonical)
+        _CHECKED[(id(level), n, self.max_walls)] = level
         return level
 
     def _check_cell(self, cell: Any, name: str) -> None:

@@ -205,3 +205,17 @@ def test_level_grid_and_hashability() -> None:
     assert int((grid == 1).sum()) == 2
     assert len({level, SPACE.check(_level(walls=[[1, 3], [2, 2]]))}) == 1
     assert SPACE.equal_tasks(level, SPACE.encode(level))
+
+
+def test_check_remembers_only_the_very_object_it_validated() -> None:
+    space = MazeLevelSpace(5, 4)
+    level = space.sample(np.random.default_rng(0))
+    assert space.check(level) is space.check(level)
+    # an equal-looking level with a float size is a different object: checked in full, refused
+    bad = MazeLevel(5.0, level.agent, level.agent_dir, level.goal, level.walls)  # type: ignore[arg-type]
+    assert bad == level
+    with pytest.raises(ValueError, match="size"):
+        space.check(bad)
+    # validated for this space only: another space checks it again
+    with pytest.raises(ValueError, match="size"):
+        MazeLevelSpace(6, 4).check(level)
