@@ -20,8 +20,8 @@ probe steps. Teachers (``--teachers``):
 * ``random`` -- domain randomisation (DR): a uniform level per episode;
 * ``plr`` / ``robust_plr`` / ``accel`` -- :class:`~autocurriculum.teachers.PLR` presets with a 500-level
   buffer (the papers use 4000 at 250M steps), regret = positive value loss;
-* ``sfl`` -- :class:`~autocurriculum.teachers.SFL` scaled down: 100 probe levels x 3 episodes every
-  50k training steps, top 20 kept, half of the training lessons from the buffer;
+* ``sfl`` -- :class:`~autocurriculum.teachers.SFL` scaled down: 50 probe levels x 4 episodes every
+  25k training steps, top 20 kept, half of the training lessons from the buffer;
 * ``paired`` / ``clutr`` -- provided by the ``paired`` branch (``autocurriculum.teachers.paired``,
   ``autocurriculum.students.paired``); when they are not importable the run is skipped with a
   note in the table.
@@ -46,7 +46,7 @@ single-learner runs, as in the papers' comparisons. **The papers' scale**::
 
 Usage::
 
-    nice -n 10 python benchmarks/maze_ued.py --steps 150000 --seeds 0 1 2 > benchmarks/results/maze_ued.log 2>&1 &
+    nice -n 10 python benchmarks/maze_ued.py > benchmarks/results/maze_ued.log 2>&1 &   # 150k steps, 3 seeds
     python benchmarks/maze_ued.py --summarize --output benchmarks/results/maze_ued.md
 """
 
@@ -365,10 +365,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n-envs", type=int, default=8)
     parser.add_argument("--n-steps", type=int, default=128)
     parser.add_argument("--buffer-size", type=int, default=500, help="PLR / Robust PLR / ACCEL buffer")
-    parser.add_argument("--sfl-probe", type=int, default=100)
-    parser.add_argument("--sfl-episodes", type=int, default=3)
+    parser.add_argument("--sfl-probe", type=int, default=50)
+    parser.add_argument("--sfl-episodes", type=int, default=4)
     parser.add_argument("--sfl-keep", type=int, default=20)
-    parser.add_argument("--sfl-period", type=int, default=50_000)
+    parser.add_argument("--sfl-period", type=int, default=25_000)
     parser.add_argument(
         "--score",
         choices=("positive_value_loss", "l1_value_loss", "max_mc"),
