@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import gymnasium as gym
@@ -24,8 +25,8 @@ def naive_sinkhorn(cost: np.ndarray, epsilon: float, n_iter: int) -> np.ndarray:
     k = np.exp(-cost / epsilon)
     u, v = np.ones(n), np.ones(m)
     for _ in range(n_iter):
-        u = (1.0 / n) / (k @ v)
         v = (1.0 / m) / (k.T @ u)
+        u = (1.0 / n) / (k @ v)
     return u[:, None] * k * v[None, :]
 
 
@@ -41,8 +42,30 @@ def test_sinkhorn_equals_the_scaling_form_and_survives_small_epsilon() -> None:
     big = rng.uniform(0.0, 20.0, size=(30, 25))  # exp(-20 / 0.01) underflows in the scaling form
     p = sinkhorn_plan(big, 0.01, 100)
     assert np.all(np.isfinite(p))
-    np.testing.assert_allclose(p.sum(axis=0), 1 / 25, rtol=1e-6)  # the last update fits the columns
-    assert p.sum() == pytest.approx(1.0)  # (100 iterations at epsilon 0.01 need not fit the rows yet)
+    np.testing.assert_allclose(p.sum(axis=1), 1 / 30, rtol=1e-6)  # the last update fits the rows
+    assert p.sum() == pytest.approx(1.0)  # (100 iterations at epsilon 0.01 need not fit the columns yet)
+
+
+@pytest.mark.parametrize("shape", [(5, 5), (17, 11), (40, 60)])
+def test_sinkhorn_matches_pots_ot_sinkhorn_the_references_solver(shape: tuple[int, int]) -> None:
+    ot = pytest.importorskip("ot")  # the test extra installs POT
+    rng = np.random.default_rng(shape[0])
+    n, m = shape
+    a, b = np.full(n, 1.0 / n), np.full(m, 1.0 / m)
+    for trial in range(5):
+        x, y = rng.normal(size=(n, 3)), rng.normal(size=(m, 3))
+        c = cost_matrix(x, y, "cosine") if trial % 2 else rng.uniform(0.0, 2.0, size=shape)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # POT warns that 100 iterations did not converge
+            reference = ot.sinkhorn(a, b, c, 0.01, numItermax=100, stopThr=0.0)  # all 100 iterations
+            stopped = ot.sinkhorn(a, b, c, 0.01, numItermax=100)  # POT's default early stop
+        plan = sinkhorn_plan(c, 0.01, 100)
+        np.testing.assert_allclose(plan, reference, rtol=1e-9, atol=1e-15)
+        np.testing.assert_allclose(plan, sinkhorn_plan(c, 0.01, 100, log_domain=True), rtol=1e-7, atol=1e-15)
+        rewards = -(plan * c).sum(axis=1)
+        np.testing.assert_allclose(rewards, -(reference * c).sum(axis=1), rtol=1e-9, atol=1e-15)
+        np.testing.assert_allclose(rewards, -(stopped * c).sum(axis=1), rtol=1e-6, atol=1e-9)
+        np.testing.assert_allclose(plan.sum(axis=1), a, rtol=1e-12)  # the row scaling comes last
 
 
 def demos(n: int = 3, steps: int = 20, dim: int = 4, seed: int = 0) -> list[np.ndarray]:
