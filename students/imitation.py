@@ -16,9 +16,10 @@ Learning from Observation with Automatic Discount Scheduling", ICLR 2024; TEACHE
 * ``scale`` is set after the first episode so that that episode's rewards sum to about
   ``-auto_scale_factor`` (10), the reference's ``auto_rew_scale``.
 
-Off-policy students only: :class:`OTReplayBuffer` stores transitions as SB3 does, keeps each
-episode's buffer positions per environment copy, writes the rewards when the episode ends, and
-samples only relabelled transitions (the reference adds an episode to its buffer when it ends).
+Off-policy students only: :class:`OTReplayBuffer` keeps each environment copy's open episode
+aside and writes it, relabelled, into SB3's n-step replay buffer when it ends (the reference
+adds an episode to its buffer when it ends); n-step targets (the paper's learner uses 3 steps)
+then use the current, possibly scheduled, discount.
 Use it through ``SACStudent(imitation=OTRewarder(demos))``.
 """
 
@@ -32,11 +33,11 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 from stable_baselines3 import SAC
-from stable_baselines3.common.buffers import ReplayBuffer
+from stable_baselines3.common.buffers import NStepReplayBuffer
 from stable_baselines3.common.type_aliases import ReplayBufferSamples
 from stable_baselines3.common.vec_env import VecNormalize
 
-from autocurriculum.teachers.ads import cost_matrix, load_demonstrations
+from autocurriculum.teachers.ads import FeatureSpec, cost_matrix, load_demonstrations, make_features
 
 __all__ = ["OTSAC", "OTReplayBuffer", "OTRewarder", "sinkhorn_plan"]
 
@@ -99,6 +100,9 @@ class OTRewarder:
         ``"cosine"`` (default, the reference's ``sinkhorn_cosine``) or ``"euclidean"``.
     epsilon, n_iter:
         Sinkhorn's entropic regularisation (0.01) and iterations (100).
+    features:
+        What the cost compares (:func:`~autocurriculum.teachers.ads.make_features`): ``None``
+        (every observation value), indices, a projection matrix, or (from Python) an encoder.
     auto_scale_factor:
         After the first episode, ``scale`` makes its rewards sum to ``-auto_scale_factor``
         (default 10); ``None`` keeps ``scale``.
@@ -111,12 +115,15 @@ class OTRewarder:
         demos: Sequence[np.ndarray] | str | os.PathLike[str],
         *,
         cost: str = "cosine",
+        features: FeatureSpec = None,
         epsilon: float = 0.01,
         n_iter: int = 100,
         auto_scale_factor: float | None = 10.0,
         scale: float = 1.0,
     ) -> None:
-        self.demos = load_demonstrations(demos, "demos")
+        self.raw_demos = load_demonstrations(demos, "demos")
+        self.features = make_features(features, int(self.raw_demos[0].shape[1]), "features")
+        self.demos = [self.features(d) for d in self.raw_demos]
         cost_matrix(self.demos[0][:1], self.demos[0][:1], cost)  # validates the name
         if not (isinstance(epsilon, (int, float)) and epsilon > 0):
             raise ValueError(f"epsilon: expected a positive number, got {epsilon!r}")
@@ -136,13 +143,15 @@ class OTRewarder:
 
     @property
     def obs_dim(self) -> int:
-        return int(self.demos[0].shape[1])
+        """The number of observation values (before the features)."""
+        return int(self.raw_demos[0].shape[1])
 
     def unscaled(self, observations: np.ndarray) -> tuple[np.ndarray, int]:
         """Per-step rewards at scale 1 against the closest demonstration, and its index."""
         x = np.asarray(observations, dtype=np.float64)
         if x.ndim != 2 or x.shape[1] != self.obs_dim or x.shape[0] < 1:
             raise ValueError(f"observations: expected a (T, {self.obs_dim}) array, got shape {x.shape}")
+        x = self.features(x)
         best: tuple[float, np.ndarray, int] | None = None
         for members in self._groups.values():  # one batched Sinkhorn per demonstration length
             c = np.stack([cost_matrix(x, self.demos[k], self.cost) for k in members])
@@ -172,24 +181,31 @@ class OTRewarder:
         self.n_episodes = int(state["n_episodes"])
 
 
-class OTReplayBuffer(ReplayBuffer):
-    """SB3's replay buffer whose transitions receive OT rewards when their episode ends.
+class OTReplayBuffer(NStepReplayBuffer):
+    """SB3's n-step replay buffer whose transitions receive OT rewards when their episode ends.
 
-    Stores transitions exactly as :class:`~stable_baselines3.common.buffers.ReplayBuffer`, with
-    a placeholder reward; remembers each environment copy's open episode (its buffer
-    positions); when an episode ends, computes the rewards from the stored next observations
-    (SB3 stores raw observations, the terminal one included) and marks those transitions ready.
-    :meth:`sample` draws uniformly among ready transitions only.
+    Each environment copy's open episode waits beside the buffer; when it ends, its rewards are
+    computed from its observations (the reset's, then each next one, the terminal one included)
+    and the whole episode is written into SB3's storage, one transition at a time, in order. The
+    storage therefore holds finished, relabelled episodes only (the reference adds an episode to
+    its buffer when it ends), each contiguous, so SB3's own sampling applies unchanged:
+    :class:`~stable_baselines3.common.buffers.NStepReplayBuffer` with ``n_steps`` (default 1, a
+    plain one-step target; the paper's learner, DrQ-v2, uses 3) and ``gamma``, the discount of
+    the n-step return ``sum_i gamma^i r_{t+i}`` and of the bootstrap ``gamma^n`` (SAC reads it from
+    the samples' ``discounts``); the student's :meth:`~autocurriculum.students.sb3.SB3Student.set_gamma`
+    updates it, so a scheduled discount (ADS) reaches both.
 
-    Extra parameters: ``rewarder``, an :class:`OTRewarder`; ``seed``, of the buffer's own
-    sampling generator.
+    The storage is one column of ``buffer_size`` transitions whatever the number of environment
+    copies (episodes of several copies follow one another). Extra parameter: ``rewarder``, an
+    :class:`OTRewarder`. Sampling draws from SB3's global NumPy generator, which SB3 seeds.
     """
 
-    def __init__(self, *args: Any, rewarder: OTRewarder, seed: int | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.rng = np.random.default_rng(seed)
-        if self.optimize_memory_usage:
-            raise ValueError("OTReplayBuffer: optimize_memory_usage is not supported (next observations are needed)")
+    def __init__(self, *args: Any, rewarder: OTRewarder, **kwargs: Any) -> None:
+        n_envs = int(kwargs.pop("n_envs", 1))
+        kwargs.setdefault("n_steps", 1)
+        super().__init__(*args, n_envs=1, **kwargs)
+        if isinstance(self.n_steps, bool) or not isinstance(self.n_steps, int) or self.n_steps < 1:
+            raise ValueError(f"OTReplayBuffer: n_steps must be a positive integer, got {self.n_steps!r}")
         if not isinstance(self.observation_space, spaces.Box) or len(self.obs_shape) != 1:
             raise ValueError(f"OTReplayBuffer: needs flat Box observations, got {self.observation_space}")
         if self.obs_shape[0] != rewarder.obs_dim:
@@ -197,8 +213,8 @@ class OTReplayBuffer(ReplayBuffer):
                 f"OTReplayBuffer: observations have {self.obs_shape[0]} values, the demonstrations {rewarder.obs_dim}"
             )
         self.rewarder = rewarder
-        self.ready = np.zeros((self.buffer_size, self.n_envs), dtype=bool)
-        self.open_episodes: list[list[int]] = [[] for _ in range(self.n_envs)]
+        self.n_copies = n_envs
+        self.open_episodes: list[list[tuple[np.ndarray, ...]]] = [[] for _ in range(n_envs)]
         self.n_relabelled = 0
 
     def add(
@@ -210,65 +226,42 @@ class OTReplayBuffer(ReplayBuffer):
         done: np.ndarray,
         infos: list[dict[str, Any]],
     ) -> None:
-        pos = self.pos
-        super().add(obs, next_obs, action, np.zeros_like(reward), done, infos)
-        self.ready[pos] = False
-        for i in range(self.n_envs):
+        for i in range(self.n_copies):
             episode = self.open_episodes[i]
-            if episode and episode[0] == pos:
+            if len(episode) >= self.buffer_size:
                 raise RuntimeError(
                     f"OTReplayBuffer: an episode of env {i} outgrew the buffer ({self.buffer_size} transitions)"
                 )
-            episode.append(pos)
+            episode.append((np.array(obs[i]), np.array(next_obs[i]), np.array(action[i]), bool(done[i]), infos[i]))
             if done[i]:
-                self._relabel(i, episode)
+                self._relabel(episode)
                 self.open_episodes[i] = []
 
-    def _relabel(self, env_index: int, positions: list[int]) -> None:
-        idx = np.asarray(positions)
-        rewards = self.rewarder(self.next_observations[idx, env_index])
-        self.rewards[idx, env_index] = rewards
-        self.ready[idx, env_index] = True
+    def _relabel(self, episode: list[tuple[np.ndarray, ...]]) -> None:
+        frames = np.stack([episode[0][0], *(t[1] for t in episode)]).reshape(len(episode) + 1, -1)
+        rewards = self.rewarder(frames)[1:]  # transition t earns the reward of the frame it leads to
+        for (obs, next_obs, action, done, info), r in zip(episode, rewards, strict=True):
+            super().add(obs[None], next_obs[None], action[None], np.array([r]), np.array([done]), [info])
         self.n_relabelled += 1
 
     def abandon_open_episodes(self) -> int:
-        """Forget the open episodes (after the environments restart); they stay unsampled."""
+        """Forget the open episodes (after the environments restart); they are never stored."""
         n = sum(1 for e in self.open_episodes if e)
-        self.open_episodes = [[] for _ in range(self.n_envs)]
+        self.open_episodes = [[] for _ in range(self.n_copies)]
         return n
 
     @property
     def has_finished_episode(self) -> bool:
-        """Whether any stored transition has its reward (is sampleable)."""
-        upper = self.buffer_size if self.full else self.pos
-        return bool(self.ready[:upper].any())
+        """Whether any relabelled transition is stored (sampleable)."""
+        return self.full or self.pos > 0
 
     def sample(self, batch_size: int, env: VecNormalize | None = None) -> ReplayBufferSamples:
-        upper = self.buffer_size if self.full else self.pos
         if not self.has_finished_episode:
             raise RuntimeError(
                 "OTReplayBuffer: no finished episode yet, so no reward to learn from; set the algorithm's "
                 "learning_starts above the episode length"
             )
-        rows: list[np.ndarray] = []
-        cols: list[np.ndarray] = []
-        need = batch_size
-        while need > 0:  # rejection: the open episodes are a small part of the buffer
-            b = self.rng.integers(0, upper, size=2 * need)
-            e = self.rng.integers(0, self.n_envs, size=2 * need)
-            keep = self.ready[b, e]
-            rows.append(b[keep][:need])
-            cols.append(e[keep][:need])
-            need -= len(rows[-1])
-        b, e = np.concatenate(rows), np.concatenate(cols)
-        data = (
-            self._normalize_obs(self.observations[b, e, :], env),
-            self.actions[b, e, :],
-            self._normalize_obs(self.next_observations[b, e, :], env),
-            (self.dones[b, e] * (1 - self.timeouts[b, e])).reshape(-1, 1),
-            self._normalize_reward(self.rewards[b, e].reshape(-1, 1), env),
-        )
-        return ReplayBufferSamples(*tuple(map(self.to_torch, data)))
+        return super().sample(batch_size, env)
 
 
 class OTSAC(SAC):
