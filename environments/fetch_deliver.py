@@ -20,8 +20,9 @@ return, and reverse for a carry faster than about a third of the expert's pace).
   object_y)`` in ``[-0.35, -0.25] x [-0.3, 0.3]`` and the goal's ``(goal_x, goal_y)`` in
   ``[1.0, 1.3] x [-0.3, 0.3]``: a short detour behind the start, then a long carry.
 * Pick-up: within :data:`REACH` (0.1) of the object at a speed below :data:`GRASP_SPEED` (0.5 of
-  the top speed): the object then moves with the point. Delivery: holding it within ``REACH`` of
-  the goal: reward 1 (once), ``info["is_success"]`` from then on.
+  the top speed): the object then moves with the point (reward 0.5, once). Delivery: holding it within
+  ``REACH`` of the goal: reward 0.5 (once), ``info["is_success"]`` from then on. The return is
+  0 (nothing), 0.5 (picked up) or 1 (delivered); an imitator never sees it.
 * Observation: ``[p_x, p_y, v_x, v_y, object_x, object_y, goal_x, goal_y, held]`` (float32).
 * Episodes last :data:`EPISODE_STEPS` (60) steps and do not end at success, so every episode has
   the same length; the scripted expert at its slowest pace (0.6) delivers within about 35.
@@ -126,14 +127,15 @@ class FetchDeliver(TaskEnvMixin, gym.Env):
         a = np.clip(a, -1.0, 1.0)
         self.velocity = 0.8 * self.velocity + 0.2 * a
         self.position = np.clip(self.position + 0.1 * self.velocity, -2.0, 2.0)
+        reward = 0.0
         if not self.held and np.linalg.norm(self.position - self.object) < REACH:
             self.held = bool(np.linalg.norm(self.velocity) < GRASP_SPEED)
+            reward = 0.5 if self.held else 0.0
         if self.held:
             self.object = self.position.copy()
-        reward = 0.0
         if self.held and not self.delivered and np.linalg.norm(self.object - self.goal) < REACH:
             self.delivered = True
-            reward = 1.0
+            reward += 0.5
         return self._obs(), reward, False, False, {"is_success": self.delivered}
 
 
