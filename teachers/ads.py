@@ -25,6 +25,11 @@ the expert's order.
   at most ``max_progress_delta`` (5) times per update.
 * ``k`` starts at ``int(progress_start * horizon)`` (``progress_start`` 0.2), with ``horizon``
   the episode length in agent steps (default: the shortest demonstration's length).
+* The cost compares chosen features of each observation (``features``, :func:`make_features`:
+  indices, a projection, or an encoder given in Python); the paper compares the current frame's
+  visual features, no velocities. Demonstrations at one pace make ``ref[k]`` about ``k - 1``, so
+  that any learner slower than the expert at any step stalls; the paper's come from a scripted
+  policy on a different random task each (``autocurriculum.environments.demonstrations``).
 
 Defaults are the paper's (``alpha`` 0.2, ``threshold`` 0.9, ``progress_start`` 0.2,
 ``max_progress_delta`` 5, percentiles 50 and 90). Without ADS the paper uses ``gamma = 0.99``.
@@ -64,8 +69,8 @@ __all__ = [
     "cost_matrix",
     "discount_space",
     "load_demonstrations",
-    "make_features",
     "longest_increasing_subsequence",
+    "make_features",
     "match_scores",
     "prefix_argmin",
 ]
