@@ -235,6 +235,15 @@ def summarize(runs: list[dict[str, Any]]) -> str:
         rows.append(row)
     lines = ["| " + " | ".join(r) + " |" for r in rows]
     lines.insert(1, "|" + "---|" * len(rows[0]))
+    if has_stage:  # the first stage (pick-up, first waypoint) over training
+        stage_rows = [["first stage %", "seeds", *[f"{s / 1000:g}k" for s in steps]]]
+        for condition in CONDITIONS:
+            rs = [r for r in runs if r["condition"] == condition]
+            if rs:
+                cells = [_cell([h["stage"] for r in rs for h in r["history"] if int(h["step"]) == s]) for s in steps]
+                stage_rows.append([condition, str(len(rs)), *cells])
+        lines += ["", *("| " + " | ".join(r) + " |" for r in stage_rows)]
+        lines.insert(len(lines) - len(stage_rows) + 1, "|" + "---|" * len(stage_rows[0]))
     cfg = runs[0]["config"]
     per_seed = "; ".join(
         f"{c}: " + ", ".join(f"{r['history'][-1]['success']:.0f}" for r in sorted(runs, key=lambda r: r["seed"]) if r["condition"] == c)
