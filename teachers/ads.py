@@ -194,6 +194,14 @@ class _Features:
         return x
 
 
+def _finite(v: float) -> bool:
+    """Whether ``v`` is a finite float (integers beyond float range are not)."""
+    try:
+        return math.isfinite(float(v))
+    except OverflowError:
+        return False
+
+
 def make_features(spec: FeatureSpec, obs_dim: int, what: str) -> Callable[[np.ndarray], np.ndarray]:
     """The observation features a cost compares: ``(T, obs_dim)`` observations to ``(T, d)`` features.
 
@@ -224,8 +232,8 @@ def make_features(spec: FeatureSpec, obs_dim: int, what: str) -> Callable[[np.nd
             raise ValueError(
                 f"{what}[{r}]: expected a row of {obs_dim} weights (one per observation value), got {row!r}"
             )
-        if not all(is_number(v) and math.isfinite(float(v)) for v in row):
-            raise ValueError(f"{what}[{r}]: expected finite numbers, got {row!r}")
+        if not all(is_number(v) and _finite(v) for v in row):
+            raise ValueError(f"{what}[{r}]: expected finite numbers (within float range), got {row!r}")
         rows.append([float(v) for v in row])
     return _Features(what, weights=np.array(rows, dtype=np.float64).T)
 

@@ -270,6 +270,8 @@ def test_features_are_indices_a_projection_or_an_encoder_and_bad_ones_are_named(
         make_features([[1, 0, 0, 0], [1, 0]], 4, "f")
     with pytest.raises(ValueError, match=r"f\[0\]: expected finite numbers"):
         make_features([[1, 0, 0, "x"]], 4, "f")
+    with pytest.raises(ValueError, match=r"f\[0\]: expected finite numbers \(within float range\)"):
+        make_features([[1, 0, 0, 10**400]], 4, "f")
     with pytest.raises(ValueError, match="f: expected None, a list of observation indices"):
         make_features("position", 4, "f")
     with pytest.raises(ValueError, match=r"f: the encoder must return finite \(T, d\) features"):
