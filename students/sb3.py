@@ -869,7 +869,7 @@ class SB3Student(Student):
         feedback = Feedback(
             trajectories=trajectories,
             episode_return=float(returns.mean()),
-            length=int(sum(len(t) for t in trajectories)),
+            length=int(sum(len(t) - 1 for t in trajectories)),  # steps: each episode has T + 1 frames
         )
         teacher.update(lesson, feedback)
         self._apply_discount(teacher.sample())
