@@ -17,7 +17,9 @@ points, so that Box2D and the environment modules are only imported when an envi
   ``body``, ``creepers_width``, ``task_in_obs``, ``render_mode``; episodes of at most 2000 steps.
 
 Also registered: ``autocurriculum/ParametricCartPole-v0`` (:data:`CARTPOLE_ID`),
-``autocurriculum/Waypoints-v0`` (:data:`WAYPOINTS_ID`), and the minigrid mazes
+``autocurriculum/Waypoints-v0`` (:data:`WAYPOINTS_ID`), ``autocurriculum/FetchDeliver-v0``
+(:data:`FETCH_DELIVER_ID`), ``autocurriculum/MetaWorld-v0`` (:data:`METAWORLD_ID`, one Meta-World task
+from states, needs ``autocurriculum[metaworld]``), and the minigrid mazes
 ``autocurriculum/Maze-v0`` (:data:`MAZE_ID`, levels as :class:`~autocurriculum.teachers.levels.MazeLevel`)
 and ``autocurriculum/MazeSeeds-v0`` (:data:`MAZE_SEEDS_ID`, levels named by generator seeds),
 see below and :mod:`autocurriculum.environments.maze`.
@@ -66,6 +68,17 @@ if CARTPOLE_ID not in registry:
 WAYPOINTS_ID = f"{NAMESPACE}/Waypoints-v0"
 if WAYPOINTS_ID not in registry:
     register(id=WAYPOINTS_ID, entry_point="autocurriculum.environments.waypoints:Waypoints", max_episode_steps=100)
+
+# FetchDeliver: fetch an object, deliver it to a goal on the other side; the ADS lure task; 60 steps.
+FETCH_DELIVER_ID = f"{NAMESPACE}/FetchDeliver-v0"
+if FETCH_DELIVER_ID not in registry:
+    register(id=FETCH_DELIVER_ID, entry_point="autocurriculum.environments.fetch_deliver:FetchDeliver", max_episode_steps=60)
+
+# One Meta-World v3 task from states (needs the metaworld extra; imported when made): task_name,
+# action_repeat; 100 agent steps per episode unless gym.make(..., max_episode_steps=...).
+METAWORLD_ID = f"{NAMESPACE}/MetaWorld-v0"
+if METAWORLD_ID not in registry:
+    register(id=METAWORLD_ID, entry_point="autocurriculum.environments.metaworld_env:MetaWorldTask", max_episode_steps=100)
 
 # Minigrid navigation mazes (UED papers' benchmark): a MazeLevelSpace task per episode, or a
 # seed naming a random level; minigrid truncates episodes itself (max_steps grows with N).

@@ -19,7 +19,7 @@ here (``benchmarks/ads_imitation.py``) and runs at tens of thousands of steps pe
 
 :func:`expert_action` is a proportional-derivative controller towards the next waypoint that
 visits all three within 100 steps for every task; :func:`expert_demonstrations` records its
-observation sequences.
+observation sequences (from the reset on).
 """
 
 from __future__ import annotations
@@ -146,18 +146,16 @@ def expert_action(env: Waypoints) -> np.ndarray:
 
 
 def expert_demonstrations(task: Any, n: int, seed: int = 0) -> list[np.ndarray]:
-    """``n`` expert episodes on ``task``: observation sequences after each step, ``(100, 5)`` each."""
-    out = []
-    for i in range(n):
-        env = gym.make(WAYPOINTS_ID)
-        env.reset(seed=seed + i, options={"task": task})
+    """``n`` expert episodes on ``task``: observation sequences from the reset on, ``(101, 5)`` each.
+
+    Recorded by :func:`~autocurriculum.environments.demonstrations.record_demonstrations` (one
+    deterministic controller on one task: every demonstration keeps the same pace; see
+    :mod:`autocurriculum.environments.fetch_deliver` for demonstrations at varied pace).
+    """
+    from autocurriculum.environments.demonstrations import record_demonstrations
+
+    def start(env: gym.Env, rng: np.random.Generator) -> Any:
         inner: Waypoints = env.unwrapped  # type: ignore[assignment]
-        seq = []
-        for _ in range(EPISODE_STEPS):
-            obs, _, _, truncated, _ = env.step(expert_action(inner))
-            seq.append(obs)
-            if truncated:
-                break
-        out.append(np.array(seq, dtype=np.float64))
-        env.close()
-    return out
+        return lambda obs: expert_action(inner)
+
+    return record_demonstrations(WAYPOINTS_ID, start, n, tasks=[task] * n, seed=seed)

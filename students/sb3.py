@@ -544,6 +544,8 @@ class SB3Student(Student):
         optimal-transport rewards against its demonstrations written into the replay buffer when
         each episode ends (:class:`~autocurriculum.students.imitation.OTReplayBuffer`; off-policy students,
         without ``VecNormalize``). The teacher still receives the environment's returns.
+        ``algo_kwargs["n_steps"]`` (SB3's own n-step option) sets the buffer's n-step targets
+        (3 in the paper's learner); their ``gamma^i`` and ``gamma^n`` follow :meth:`set_gamma`.
     reset_every:
         A forgetting student (TeachMyAgent's challenge): every this many steps (at the end of the
         rollout that crosses each multiple) the policy and value networks and their optimiser are
@@ -795,11 +797,16 @@ class SB3Student(Student):
             raise ValueError("imitation: needs normalize=False (VecNormalize would scale the environment's rewards)")
         if "replay_buffer_class" in kwargs:
             raise ValueError("algo_kwargs.replay_buffer_class: set by the student when imitation is given")
+        kwargs = dict(kwargs)
+        n_steps = kwargs.pop("n_steps", 1)  # SB3 sets up n-step targets itself only for its own buffers
+        if isinstance(n_steps, bool) or not isinstance(n_steps, int) or n_steps < 1:
+            raise ValueError(f"algo_kwargs.n_steps: expected a positive integer (n-step targets), got {n_steps!r}")
         return {
             **kwargs,
             "replay_buffer_class": OTReplayBuffer,
             "replay_buffer_kwargs": {
-                "seed": self.seed,
+                "n_steps": n_steps,
+                "gamma": float(kwargs.get("gamma", 0.99)),
                 **kwargs.get("replay_buffer_kwargs", {}),
                 "rewarder": self.imitation,
             },
@@ -853,8 +860,10 @@ class SB3Student(Student):
     def update_discount(self) -> float:
         """Play ``discount_tasks``, report their observations to the discount teacher, apply its discount.
 
-        Observations are the environment's raw ones (before ``VecNormalize``), one ``(T, obs_dim)``
-        array per episode: the observation each action was chosen from, from the reset on.
+        Observations are the environment's raw ones (before ``VecNormalize``), one ``(T + 1, obs_dim)``
+        array per episode of ``T`` steps: the reset's observation, then the one after each step
+        (aligned as :func:`~autocurriculum.environments.demonstrations.record_demonstrations` records
+        demonstrations).
         Returns the new discount.
         """
         self._ensure_setup(None)
@@ -866,7 +875,7 @@ class SB3Student(Student):
         feedback = Feedback(
             trajectories=trajectories,
             episode_return=float(returns.mean()),
-            length=int(sum(len(t) for t in trajectories)),
+            length=int(sum(len(t) - 1 for t in trajectories)),  # steps: each episode has T + 1 frames
         )
         teacher.update(lesson, feedback)
         self._apply_discount(teacher.sample())
@@ -1167,13 +1176,21 @@ class SB3Student(Student):
             env.seed(self.eval_seed)
             obs = env.reset()
             while not source.done:
+                lessons = list(task_env._tracker.current)
                 if record:
                     raw = env.get_original_obs() if isinstance(env, VecNormalize) else obs
-                    for i, lesson in enumerate(task_env._tracker.current):
+                    for i, lesson in enumerate(lessons):
                         if lesson.origin == "test":
                             observed.setdefault(int(lesson.id), []).append(np.array(raw[i], dtype=np.float64))
                 actions, _ = self.model_.predict(obs, deterministic=deterministic)
-                obs, _, _, _ = env.step(actions)
+                obs, _, dones, infos = env.step(actions)
+                if record:  # the episode's last observation, as demonstrations end with it
+                    for i in np.flatnonzero(dones):
+                        final = infos[i].get("terminal_observation")
+                        if lessons[i].origin == "test" and final is not None:
+                            if isinstance(env, VecNormalize):
+                                final = env.unnormalize_obs(final)
+                            observed[int(lessons[i].id)].append(np.array(final, dtype=np.float64))
         finally:
             env.close()
         returns = np.array([source.results[i].episode_return for i in range(len(source.tasks))], dtype=np.float64)

@@ -25,6 +25,11 @@ the expert's order.
   at most ``max_progress_delta`` (5) times per update.
 * ``k`` starts at ``int(progress_start * horizon)`` (``progress_start`` 0.2), with ``horizon``
   the episode length in agent steps (default: the shortest demonstration's length).
+* The cost compares chosen features of each observation (``features``, :func:`make_features`:
+  indices, a projection, or an encoder given in Python); the paper compares the current frame's
+  visual features, no velocities. Demonstrations at one pace make ``ref[k]`` about ``k - 1``, so
+  that any learner slower than the expert at any step stalls; the paper's come from a scripted
+  policy on a different random task each (``autocurriculum.environments.demonstrations``).
 
 Defaults are the paper's (``alpha`` 0.2, ``threshold`` 0.9, ``progress_start`` 0.2,
 ``max_progress_delta`` 5, percentiles 50 and 90). Without ADS the paper uses ``gamma = 0.99``.
@@ -48,7 +53,7 @@ from __future__ import annotations
 import bisect
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -65,6 +70,7 @@ __all__ = [
     "discount_space",
     "load_demonstrations",
     "longest_increasing_subsequence",
+    "make_features",
     "match_scores",
     "prefix_argmin",
 ]
@@ -160,6 +166,78 @@ def load_demonstrations(
     return out
 
 
+FeatureSpec = Sequence[int] | Sequence[Sequence[float]] | np.ndarray | Callable[[np.ndarray], np.ndarray] | None
+
+
+class _Features:
+    """Picklable feature map: identity, index selection, projection, or a checked encoder."""
+
+    def __init__(
+        self,
+        what: str,
+        index: list[int] | None = None,
+        weights: np.ndarray | None = None,
+        encoder: Callable[[np.ndarray], np.ndarray] | None = None,
+    ) -> None:
+        self.what, self.index, self.weights, self.encoder = what, index, weights, encoder
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        if self.index is not None:
+            return x[:, self.index]
+        if self.weights is not None:
+            return x @ self.weights
+        if self.encoder is not None:
+            y = np.asarray(self.encoder(x), dtype=np.float64)
+            if y.ndim != 2 or y.shape[0] != x.shape[0] or not np.all(np.isfinite(y)):
+                raise ValueError(f"{self.what}: the encoder must return finite (T, d) features, got shape {y.shape}")
+            return y
+        return x
+
+
+def _finite(v: float) -> bool:
+    """Whether ``v`` is a finite float (integers beyond float range are not)."""
+    try:
+        return math.isfinite(float(v))
+    except OverflowError:
+        return False
+
+
+def make_features(spec: FeatureSpec, obs_dim: int, what: str) -> Callable[[np.ndarray], np.ndarray]:
+    """The observation features a cost compares: ``(T, obs_dim)`` observations to ``(T, d)`` features.
+
+    ``spec`` is ``None`` (all values, unchanged), a list of indices (``[0, 1]``: the first two
+    values), a projection matrix ``(d, obs_dim)`` as nested lists or an array (``f(o) = W o``;
+    weights below 1 make a feature count less, as a small object does in pixels), or, from
+    Python only, a function (an encoder). YAML gives the first three: nothing is executed from
+    a file. The paper compares features of the current frame only (no velocities).
+    """
+    if spec is None:
+        return _Features(what)
+    if callable(spec) and not isinstance(spec, np.ndarray):
+        return _Features(what, encoder=spec)
+    if isinstance(spec, (str, bytes, Mapping)) or not isinstance(spec, (Sequence, np.ndarray)) or len(spec) == 0:
+        raise ValueError(
+            f"{what}: expected None, a list of observation indices, a (d, {obs_dim}) projection matrix or "
+            f"(from Python) a function, got {spec!r}"
+        )
+    if all(is_int(v) for v in spec):
+        idx = [int(v) for v in spec]
+        bad = [v for v in idx if not 0 <= v < obs_dim]
+        if bad:
+            raise ValueError(f"{what}: indices {bad} outside the observation's {obs_dim} values (0 to {obs_dim - 1})")
+        return _Features(what, index=idx)
+    rows = []
+    for r, row in enumerate(spec):
+        if isinstance(row, (str, bytes)) or not isinstance(row, (Sequence, np.ndarray)) or len(row) != obs_dim:
+            raise ValueError(
+                f"{what}[{r}]: expected a row of {obs_dim} weights (one per observation value), got {row!r}"
+            )
+        if not all(is_number(v) and _finite(v) for v in row):
+            raise ValueError(f"{what}[{r}]: expected finite numbers (within float range), got {row!r}")
+        rows.append([float(v) for v in row])
+    return _Features(what, weights=np.array(rows, dtype=np.float64).T)
+
+
 class ADS(Teacher):
     """Automatic Discount Scheduling (Liu et al., ICLR 2024): ``gamma = alpha^(1/k)``.
 
@@ -188,6 +266,10 @@ class ADS(Teacher):
         (default 90).
     cost:
         ``"euclidean"`` (default, state vectors) or ``"cosine"`` (features).
+    features:
+        What the cost compares (:func:`make_features`): ``None`` (every observation value), indices,
+        a projection matrix, or (from Python) an encoder; the paper compares the current frame's
+        features, no velocities (``[0, 1]``, the position, on Waypoints).
     seed:
         Seed of the teacher's generator (ADS draws no random numbers; kept for the protocol).
     """
@@ -209,9 +291,11 @@ class ADS(Teacher):
         ref_percentile: float = 50.0,
         agent_percentile: float = 90.0,
         cost: str = "euclidean",
+        features: FeatureSpec = None,
         seed: int | None = None,
     ) -> None:
         super().__init__(task_space, seed=seed)
+        self.features = features
         self.demos = demos
         self.horizon = horizon
         self.alpha = alpha
@@ -245,7 +329,10 @@ class ADS(Teacher):
             raise ValueError(f"ADS.max_progress_delta: expected a positive integer, got {self.max_progress_delta!r}")
         if self.cost not in COSTS:
             raise ValueError(f"ADS.cost: got {self.cost!r}; allowed: {list(COSTS)}")
-        self.demos_ = load_demonstrations(self.demos, "ADS.demos", minimum=2)
+        self.raw_demos_ = load_demonstrations(self.demos, "ADS.demos", minimum=2)
+        self.obs_dim_ = int(self.raw_demos_[0].shape[1])
+        self.features_ = make_features(self.features, self.obs_dim_, "ADS.features")
+        self.demos_ = [self.features_(d) for d in self.raw_demos_]
         shortest = min(d.shape[0] for d in self.demos_)
         h = shortest if self.horizon is None else self.horizon
         if not is_int(h) or not 1 <= h <= shortest:
@@ -284,7 +371,7 @@ class ADS(Teacher):
 
     def _prefixes(self, trajectories: Sequence[np.ndarray], steps: int) -> list[np.ndarray]:
         """Prefix argmins of every (episode, demonstration) pair over their first ``steps`` steps."""
-        dim = self.demos_[0].shape[1]
+        dim = self.obs_dim_
         out = []
         for t, traj in enumerate(trajectories):
             arr = np.asarray(traj, dtype=np.float64)
@@ -293,7 +380,8 @@ class ADS(Teacher):
                     f"feedback.trajectories[{t}]: expected a (T, {dim}) array of observations (the demos' size), "
                     f"got shape {arr.shape}"
                 )
-            out += [prefix_argmin(cost_matrix(arr[:steps], d[:steps], self.cost)) for d in self.demos_]
+            feats = self.features_(arr[:steps])
+            out += [prefix_argmin(cost_matrix(feats, d[:steps], self.cost)) for d in self.demos_]
         return out
 
     def _update(self, lesson: Lesson, feedback: Feedback) -> None:
@@ -313,9 +401,10 @@ class ADS(Teacher):
     def example_feedback(self, lesson: Lesson, rng: np.random.Generator) -> Feedback:
         """Noisy copies of the demonstrations, as evaluation episodes."""
         self._ensure_setup()
-        picks = rng.integers(len(self.demos_), size=2)
+        picks = rng.integers(len(self.raw_demos_), size=2)
         noise = float(rng.uniform(0.0, 0.5))
-        return Feedback(trajectories=[self.demos_[i] + noise * rng.normal(size=self.demos_[i].shape) for i in picks])
+        demos = self.raw_demos_
+        return Feedback(trajectories=[demos[i] + noise * rng.normal(size=demos[i].shape) for i in picks])
 
     # ------------------------------------------------------------------ state and metrics
     def _metrics(self) -> dict[str, float]:

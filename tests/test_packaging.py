@@ -99,4 +99,5 @@ def test_wheel_top_level_is_autocurriculum_only(tmp_path: Path) -> None:
     for package in ("teachers", "students", "environments", "experiments"):
         assert f"autocurriculum/{package}/__init__.py" in names
     assert "autocurriculum/experiments/configs/unlock_grid.yaml" in names
+    assert "autocurriculum/experiments/configs/demos/fetch_deliver.npz" in names  # ads_fetch_deliver.yaml's data
     assert "autocurriculum/environments/data/held_out_mazes.yaml" in names

@@ -60,7 +60,8 @@ def test_the_expert_visits_all_three_for_any_task() -> None:
 
 def test_demonstrations_are_fixed_length_observation_sequences_and_reproducible() -> None:
     demos = expert_demonstrations([0.6, 1.0], 3, seed=5)
-    assert [d.shape for d in demos] == [(100, 5)] * 3
+    assert [d.shape for d in demos] == [(101, 5)] * 3  # the reset's observation, then one per step
+    assert np.all(demos[0][0, 2:] == 0.0) and abs(demos[0][0, :2]).max() <= 0.05  # at rest near the origin
     assert demos[0][-1, 4] == 1.0  # all visited
     again = expert_demonstrations([0.6, 1.0], 3, seed=5)
     assert all(np.array_equal(a, b) for a, b in zip(demos, again, strict=True))

@@ -92,3 +92,20 @@ def test_bad_imitation_settings_name_their_key(tmp_path: Path, params: dict, mes
     path.write_text(yaml.safe_dump(experiment(tmp_path, params)))
     with pytest.raises(ConfigError, match=message):
         run_experiment(load_config(path), progress_bar=False)
+
+
+def test_the_shipped_fetch_deliver_demonstrations_are_the_recorders_output() -> None:
+    from autocurriculum.environments.demonstrations import record_demonstrations
+    from autocurriculum.environments.fetch_deliver import LURE_FEATURES, expert_policy
+
+    root = Path(__file__).resolve().parents[2] / "experiments" / "configs"
+    with np.load(root / "demos" / "fetch_deliver.npz") as data:
+        shipped = [data[k] for k in data.files]
+    recorded = record_demonstrations(
+        autocurriculum.environments.FETCH_DELIVER_ID, expert_policy(0.6, 1.0), 10, seed=1000, successful_only=True
+    )
+    assert len(shipped) == 10 and all(np.array_equal(a, b) for a, b in zip(shipped, recorded, strict=True))
+    config = load_config(root / "ads_fetch_deliver.yaml")  # features from YAML: a projection, plain numbers
+    params = config.student.params
+    assert params["imitation"]["features"] == LURE_FEATURES
+    assert params["discount_teacher"]["params"]["features"] == LURE_FEATURES

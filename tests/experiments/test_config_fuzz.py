@@ -24,7 +24,7 @@ hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from autocurriculum.experiments.config import ConfigError, parse_config  # noqa: E402
+from autocurriculum.experiments.config import ConfigError, parse_config, resolve_relative_paths  # noqa: E402
 from autocurriculum.experiments.registry import build_student, build_teacher, run_seeds  # noqa: E402
 from autocurriculum.experiments.safe_yaml import parse_yaml  # noqa: E402
 
@@ -132,6 +132,8 @@ def _time_bound(seconds: int) -> Iterator[None]:
 def validate(data: Any) -> None:
     """What ``autocurriculum run`` checks before its first side effect: the file, then every run's parts."""
     config = parse_config(copy.deepcopy(data), source="fuzz.yaml")
+    for component in [config.student, *config.teachers]:  # as load_config: ./ paths beside the shipped files
+        component.params = resolve_relative_paths(component.params, CONFIG_DIR)
     student = None
     for run in config.runs()[:2]:
         teacher_seed, student_seed = run_seeds(run.seed)

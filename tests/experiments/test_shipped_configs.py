@@ -9,7 +9,7 @@ import gymnasium as gym
 import pytest
 import yaml
 
-from autocurriculum.experiments.config import parse_config
+from autocurriculum.experiments.config import parse_config, resolve_relative_paths
 from autocurriculum.experiments.registry import build_student, build_teacher, student_factories
 from autocurriculum.experiments.runner import run_experiment
 
@@ -133,6 +133,8 @@ def test_shipped_config_runs_with_a_tiny_budget(path: Path, tmp_path: Path) -> N
         data["environment"]["kwargs"] = {**data["environment"].get("kwargs", {}), "max_episode_steps": 200}
         student["params"].update(ENV_STUDENT_OVERRIDES.get(data["environment"]["id"], {}))
     config = parse_config(data, source=str(path))
+    for component in [config.student, *config.teachers]:  # as load_config: ./ paths are the file's neighbours
+        component.params = resolve_relative_paths(component.params, path.parent)
     summaries = run_experiment(config, progress_bar=False)
     assert len(summaries) == len(config.teachers)
     for s in summaries:

@@ -308,10 +308,14 @@ def test_a_discount_teacher_sets_gamma_from_raw_evaluation_observations(tmp_path
     student.learn(teacher, 256)
     assert len(ads.seen) == 2 and len(student.discount_history) == 3
     for fb in ads.seen:
-        assert len(fb.trajectories) == 3 and fb.length == sum(len(t) for t in fb.trajectories)
+        assert len(fb.trajectories) == 3 and fb.length == sum(len(t) - 1 for t in fb.trajectories)
         for traj in fb.trajectories:
             assert traj.shape[1] == 4
             assert np.all(np.abs(traj[0]) <= 0.05)  # the raw reset state, not VecNormalize's output
+            # ... and the raw terminal state last (T + 1 frames, as recorded demonstrations): the pole fell
+            # or the cart left the track there, and nowhere before
+            fell = (np.abs(traj[:, 0]) > 2.4) | (np.abs(traj[:, 2]) > 12 * 2 * np.pi / 360)
+            assert fell[-1] and not fell[:-1].any()
     assert student.gamma == pytest.approx(ads.discount)
     assert student.model.rollout_buffer.gamma == pytest.approx(ads.discount)
     m = student.metrics()

@@ -12,6 +12,7 @@ from autocurriculum.teachers.ads import (
     cost_matrix,
     discount_space,
     longest_increasing_subsequence,
+    make_features,
     prefix_argmin,
 )
 from autocurriculum.teachers.base import Feedback
@@ -252,3 +253,84 @@ def test_trajectories_of_the_wrong_size_are_refused() -> None:
 )
 def test_ads_contract(teacher: ADS, check: Any) -> None:
     check(teacher)
+
+
+# --------------------------------------------------------------------------- features and pace
+
+
+def test_features_are_indices_a_projection_or_an_encoder_and_bad_ones_are_named() -> None:
+    x = np.arange(12.0).reshape(3, 4)
+    np.testing.assert_array_equal(make_features(None, 4, "f")(x), x)
+    np.testing.assert_array_equal(make_features([0, 2], 4, "f")(x), x[:, [0, 2]])
+    np.testing.assert_allclose(make_features([[1, 0, 0, 0], [0, 0, 0, 0.5]], 4, "f")(x), x[:, [0, 3]] * [1.0, 0.5])
+    np.testing.assert_array_equal(make_features(lambda o: o[:, :1] * 2, 4, "f")(x), x[:, :1] * 2)
+    with pytest.raises(ValueError, match=r"f: indices \[4\] outside the observation's 4 values"):
+        make_features([0, 4], 4, "f")
+    with pytest.raises(ValueError, match=r"f\[1\]: expected a row of 4 weights"):
+        make_features([[1, 0, 0, 0], [1, 0]], 4, "f")
+    with pytest.raises(ValueError, match=r"f\[0\]: expected finite numbers"):
+        make_features([[1, 0, 0, "x"]], 4, "f")
+    with pytest.raises(ValueError, match=r"f\[0\]: expected finite numbers \(within float range\)"):
+        make_features([[1, 0, 0, 10**400]], 4, "f")
+    with pytest.raises(ValueError, match="f: expected None, a list of observation indices"):
+        make_features("position", 4, "f")
+    with pytest.raises(ValueError, match=r"f: the encoder must return finite \(T, d\) features"):
+        make_features(lambda o: o[0], 4, "f")(x)
+    with pytest.raises(ValueError, match=r"ADS.features: indices \[7\]"):
+        ADS(discount_space(), line_demos(), features=[7]).setup()
+
+
+def test_a_slower_expert_advances_on_position_features_and_stalls_on_velocities() -> None:
+    # Waypoints' state is [position, velocity, visited]. The paper compares the current frame's
+    # features, no velocities: an expert accelerating at 0.8 of the demonstrator's rate follows
+    # the same path a little later, which positions recognise and velocities (0.8 times as
+    # large early on) do not.
+    from autocurriculum.environments.demonstrations import record_demonstrations
+    from autocurriculum.environments.waypoints import WAYPOINTS_ID, expert_action, expert_demonstrations
+
+    task = [0.6, 2.0]
+    demos = expert_demonstrations(task, 10, seed=1000)
+
+    def slower(env: Any, rng: np.random.Generator) -> Any:
+        inner = env.unwrapped
+        return lambda obs: 0.8 * expert_action(inner)
+
+    agent = record_demonstrations(WAYPOINTS_ID, slower, 10, tasks=[task] * 10, seed=0)
+    finals = {}
+    for name, features in (("all", None), ("position", [0, 1]), ("velocity", [2, 3])):
+        t = ADS(discount_space(), demos, features=features).setup()
+        assert t.progress_ == 20
+        for _ in range(30):
+            t.update(t.sample(), Feedback(trajectories=agent))
+        finals[name] = t.progress_
+    assert finals["position"] >= 60  # past the first two of three waypoints (the expert needs about 30 steps)
+    assert finals["velocity"] <= 25 and finals["all"] <= 25
+
+
+def test_the_reference_of_demonstrations_at_two_paces_by_hand() -> None:
+    # A moves one unit per step, B half a unit: 1-D positions. Agent A against expert B maps
+    # A_i to the nearest of B's first k steps (j = 2i, capped at k - 1); agent B against expert A
+    # maps B_i = i / 2 to j = floor(i / 2) (ties go to the first index). Matches (LIS) at
+    # k = 1..6: A->B 1, 2, 2, 3, 3, 4; B->A 1, 1, 2, 2, 3, 3; the median of the two is their mean.
+    a = np.arange(6.0)[:, None]
+    b = 0.5 * np.arange(6.0)[:, None]
+    t = ADS(discount_space(), [a, b]).setup()
+    np.testing.assert_array_equal(t.ref_, [1.0, 1.5, 2.0, 2.5, 3.0, 3.5])
+    same = ADS(discount_space(), [a, a + 0.01]).setup()  # the same pace: every step is matched
+    np.testing.assert_array_equal(same.ref_, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+
+
+def test_demonstrations_at_varied_pace_let_a_slower_learner_advance() -> None:
+    # Demonstrations at one pace make the reference k - 1: a learner slower than the expert at
+    # any step stalls. At paces from 1.0 to 0.6 the reference is lower and a learner at 0.75 of
+    # the fastest pace reaches the horizon.
+    base = line_demos(n=6, horizon=80, noise=0.001)
+    one_pace = ADS(discount_space(), base).setup()
+    paces = (1.0, 0.9, 0.8, 0.7, 0.6, 0.65)
+    varied = ADS(discount_space(), [time_stretched(d, p) for d, p in zip(base, paces, strict=True)]).setup()
+    assert np.all(varied.ref_[10:] < one_pace.ref_[10:])
+    agent = [time_stretched(d, 0.75) for d in line_demos(n=4, horizon=80, noise=0.001, seed=3)]
+    for t in (one_pace, varied):
+        for _ in range(30):
+            t.update(t.sample(), Feedback(trajectories=agent))
+    assert varied.progress_ == 80 and one_pace.progress_ < 30
