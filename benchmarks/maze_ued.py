@@ -302,7 +302,8 @@ def summarize(runs: list[dict[str, Any]], skipped: dict[str, str]) -> str:
     cfg = runs[0]["config"]
     notes = (
         f"PPO on autocurriculum/Maze-v0, {cfg['size']} x {cfg['size']} levels with up to {cfg['max_walls']} walls, "
-        f"{cfg['steps']:,} environment steps per run (SFL's probe episodes included), {cfg['n_envs']} envs x "
+        f"{cfg['steps']:,} environment steps per learner (SFL's probe episodes included; PAIRED and CLUTR runs count "
+        f"both learners' steps, twice that), {cfg['n_envs']} envs x "
         f"{cfg['n_steps']} steps per rollout. Final evaluation: held-out mazes {cfg.get('heldout_attempts', 1)} "
         "time(s) each (stochastic policy when more than once); "
         f"{cfg['final_levels']} sampled solvable levels x {cfg['attempts']} stochastic episodes (evaluations during "
