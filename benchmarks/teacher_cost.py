@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from autocurriculum.environments.unlock_grid import UnlockGrid  # noqa: E402
 from autocurriculum.teachers import TEACHERS, BoxSpace, make_teacher  # noqa: E402
+from benchmarks.runs import emit  # noqa: E402
 
 CHECKPOINTS = (20_000, 200_000, 1_000_000)
 GRID_BINS = {2: 10, 5: 4, 10: 2}
@@ -136,10 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine are inflated; 'max call's CPU' is not).\n\n"
         f"{markdown(rows)}\n"
     )
-    print(text)
-    if args.output is not None:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(text)
+    emit(text, args.output)
     return 0
 
 
