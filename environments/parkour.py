@@ -68,6 +68,7 @@ from autocurriculum.environments.walker_base import (
     WalkerEnv,
 )
 from autocurriculum.teachers.spaces import BoxSpace
+from autocurriculum.teachers.validation import real_number
 
 __all__ = ["MASTERY_THRESHOLD", "Parkour", "parkour_task_space", "parkour_test_set"]
 
@@ -178,9 +179,7 @@ class Parkour(WalkerEnv):
         creepers_width: float = 0.25,
         task_in_obs: bool = False,
     ) -> None:
-        if isinstance(creepers_width, bool) or not isinstance(creepers_width, (int, float, np.floating)):
-            raise TypeError(f"creepers_width: expected a number, got {creepers_width!r}")
-        if not (math.isfinite(creepers_width) and creepers_width > 0):
+        if not real_number(creepers_width, "creepers_width") > 0:
             raise ValueError(f"creepers_width: expected a finite number > 0, got {creepers_width!r}")
         super().__init__(parkour_task_space(), render_mode, body, task_in_obs)
         EzPickle.__init__(self, render_mode, body, creepers_width, task_in_obs)

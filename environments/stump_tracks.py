@@ -42,6 +42,7 @@ from gymnasium.utils import EzPickle
 from autocurriculum.environments.walker_base import BODIES as _ALL_BODIES
 from autocurriculum.environments.walker_base import Body, WalkerBody, WalkerEnv
 from autocurriculum.teachers.spaces import BoxSpace
+from autocurriculum.teachers.validation import real_number
 
 __all__ = ["BODIES", "StumpTracks", "WalkerBody", "shuffle_task", "shuffled_intervals", "stump_tracks_task_space"]
 
@@ -69,11 +70,8 @@ def stump_tracks_task_space(
         Lower bound of ``stump_height`` (default 0). TeachMyAgent's "mostly trivial" task space uses
         -3: stump heights are floored at 0.05, so every negative mean is a flat track.
     """
-    for name, value in (("max_stump_height", max_stump_height), ("min_stump_height", min_stump_height)):
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)):
-            raise TypeError(f"{name}: expected a number, got {value!r}")
-        if not math.isfinite(value):
-            raise ValueError(f"{name}: expected a finite number, got {value!r}")
+    max_stump_height = real_number(max_stump_height, "max_stump_height")
+    min_stump_height = real_number(min_stump_height, "min_stump_height")
     if not max_stump_height > 0:
         raise ValueError(f"max_stump_height: expected a finite number > 0, got {max_stump_height!r}")
     if not min_stump_height < max_stump_height:

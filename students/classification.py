@@ -77,7 +77,7 @@ class ClassificationStudent(Student):
             int(s.generate_state(1)[0]) for s in np.random.SeedSequence(seed).spawn(3)
         )
         self.data = load_dataset(dataset, **{"seed": data_seed, **(dataset_params or {})})
-        self.model_factory = mlp_factory(self.data.n_features, self.data.n_classes, tuple(hidden))
+        self.model_factory = mlp_factory(self.data.n_features, self.data.n_classes, hidden)
         self.optim = {"lr": lr, "batch_size": batch_size, "optimizer": optimizer, "weight_decay": weight_decay}
         self.reference_seed = reference_seed
         self.student = SupervisedStudent(

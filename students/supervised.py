@@ -73,9 +73,11 @@ def mlp_factory(n_inputs: int, n_classes: int, hidden: Sequence[int] = (128,)) -
     for name, v in (("n_inputs", n_inputs), ("n_classes", n_classes)):
         if not is_int(v) or v < 1:
             raise ValueError(f"{name}: got {v!r}; allowed: a positive integer")
+    if isinstance(hidden, (str, bytes)) or not isinstance(hidden, Sequence):
+        raise TypeError(f"hidden: got {hidden!r}; allowed: a sequence of positive integer layer widths")
+    if not all(is_int(h) and h >= 1 for h in hidden):
+        raise ValueError(f"hidden: got {list(hidden)!r}; allowed: positive integer layer widths")
     widths = [int(h) for h in hidden]
-    if any(h < 1 for h in widths):
-        raise ValueError(f"hidden: got {list(hidden)!r}; allowed: positive layer widths")
 
     def build(generator: torch.Generator | None = None) -> nn.Module:
         layers: list[nn.Module] = []

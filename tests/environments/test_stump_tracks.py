@@ -401,3 +401,11 @@ def test_default_body_reproduces_gymnasium_dynamics_and_reward(monkeypatch: pyte
         assert r == pytest.approx(r_ref, abs=1e-6) and term == term_ref
         if term:
             break
+
+
+@pytest.mark.parametrize("bad", [10**400, float("inf"), "3", True])
+def test_task_space_bounds_beyond_floats_or_not_numbers_get_a_clear_error(bad: object) -> None:
+    from autocurriculum.environments.stump_tracks import stump_tracks_task_space
+
+    with pytest.raises((ValueError, TypeError), match="max_stump_height"):
+        stump_tracks_task_space(max_stump_height=bad)  # type: ignore[arg-type]

@@ -345,3 +345,9 @@ def test_scoring_options_and_user_function() -> None:
         function_scores(lambda X, y: np.full(len(y), np.inf), X, y)
     with pytest.raises(TypeError, match="factory"):
         reference_scores(nn.Linear(5, 3), (X, y))
+
+
+@pytest.mark.parametrize("hidden", [[float("inf")], [16.0], [0], [True], "16", 16])
+def test_mlp_hidden_widths_are_positive_integers_or_a_clear_error(hidden: Any) -> None:
+    with pytest.raises((ValueError, TypeError), match="hidden"):
+        mlp_factory(5, 3, hidden=hidden)
