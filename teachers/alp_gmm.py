@@ -150,7 +150,7 @@ class ALPGMM(MixtureTeacher):
     def _window_row(self, task_unit: np.ndarray, reward: float) -> np.ndarray:
         # The ALP is filled in by _finish_window, with the others of the interval.
         self.alp_.push(task_unit, reward)
-        return np.append(task_unit, 0.0)
+        return task_unit  # the caller's window row keeps its ALP slot for _finish_window
 
     def _finish_window(self) -> None:
         alps = self.alp_.flush()[-self.fit_rate :]

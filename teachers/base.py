@@ -260,17 +260,38 @@ def _feed(h: Any, x: Any) -> None:
         h.update(repr(x).encode())
 
 
+_SCALARS = frozenset({int, str, bool, type(None)})  # not float: 0.0 == -0.0 with different reprs
+_FINGERPRINTS: dict[tuple[Any, ...], str] = {}  # digests of scalar-only infos (the same digest, cached)
+_FINGERPRINTS_MAX = 4096
+
+
 def _fingerprint(origin: str, info: Mapping[str, Any]) -> str:
     """A short digest of a lesson's origin and info, to recognise a lesson reported with altered fields.
 
     The task is not part of it: a student may report on part of a lesson (the supervised loop
     truncates the last subset to the budget), and the task is checked against the space anyway.
+    Digests of infos whose values are plain Python scalars (ALP-GMM's component, ADR's bound)
+    are cached under a key holding each value's type, so equal keys have equal digests.
     """
     if not info:
         return f"origin:{origin}"
+    key: tuple[Any, ...] | None = None
+    if type(info) is dict and type(origin) is str and all(type(v) in _SCALARS for v in info.values()):
+        key = (origin, *((k, type(v), v) for k, v in info.items()))
+        try:
+            cached = _FINGERPRINTS.get(key)
+        except TypeError:  # an unhashable key
+            key = cached = None
+        if cached is not None:
+            return cached
     h = hashlib.blake2b(digest_size=8)
     _feed(h, (origin, info))
-    return h.hexdigest()
+    digest = h.hexdigest()
+    if key is not None:
+        if len(_FINGERPRINTS) >= _FINGERPRINTS_MAX:
+            _FINGERPRINTS.clear()
+        _FINGERPRINTS[key] = digest
+    return digest
 
 
 def _load_rng(own: np.random.Generator, saved: Any) -> np.random.Generator:
@@ -467,7 +488,8 @@ class Teacher(abc.ABC):
         task = self.task_space.check(lesson.task, "lesson.task")
         if lid is None:
             return replace(lesson, task=task)
-        lid = int(lid)
+        if type(lid) is not int:
+            lid = int(lid)
         if not -(2**63) <= lid < 2**63:
             raise ValueError(f"lesson.id: got {describe(lid)}, which this teacher never sampled")
         if lesson.teacher_uid is None:
@@ -491,6 +513,8 @@ class Teacher(abc.ABC):
                     f"lesson: lesson {lid} differs from the lesson this {owner} issued under that id "
                     "(its origin or info changed); report lessons as sample() returned them"
                 )
+        if task is lesson.task and lid is lesson.id:
+            return lesson  # already checked and exact (the common case: the lesson sample() returned)
         return replace(lesson, task=task, id=lid)
 
     @abc.abstractmethod

@@ -83,9 +83,11 @@ class MixtureTeacher(Teacher):
     bootstrap) keeps serving. When the new mixture takes over is set by ``refit_lag``:
 
     * ``None`` (default): at the first ``sample()`` or ``update()`` that finds it ready. Nothing
-      waits for a fit, except an update reaching the next refit point while the previous fit
-      still runs (a fit longer than ``fit_rate`` episodes). Which lessons see the new mixture
-      depends on thread timing: runs are not reproducible from the seed.
+      ever waits for a fit: when a refit point comes while the previous fit still runs (a fit
+      longer than ``fit_rate`` episodes, as on very short episodes), the new fit is queued and
+      starts as soon as the running one lands; a queued fit that a newer refit point finds still
+      waiting is dropped for the newer window (counted in ``skipped_fits``). Which lessons see the
+      new mixture depends on thread timing: runs are not reproducible from the seed.
     * an integer ``k`` in [1, fit_rate]: exactly ``k`` updates after the refit point (that update
       waits if the fit is not done). Runs are reproducible from the seed (not identical to
       ``"sync"``: the mixture arrives ``k`` episodes later and is fitted with its own generator),
@@ -187,12 +189,19 @@ class MixtureTeacher(Teacher):
         self.gmm_: GaussianMixture | None = None
         self.n_fits_ = 0
         self.origin_counts_ = {"bootstrap": 0, "random": 0, "gmm": 0}
+        self._cdf_for_: GaussianMixture | None = None  # the mixture whose component CDF _cdf_ holds
+        self._cdf_ = np.ones(1)
         self.refit_job_: _FitJob | None = None
+        self.refit_queued_: tuple[np.ndarray, int, int] | None = None  # (window, seed, refit point) next in line
+        self.n_skipped_fits_ = 0
 
     # ------------------------------------------------------------------ hooks
     @abc.abstractmethod
     def _window_row(self, task_unit: np.ndarray, reward: float) -> np.ndarray:
-        """The window vector of an episode (task in unit coordinates first); may update state."""
+        """The window vector of an episode (task in unit coordinates first); may update state.
+
+        It may stop short of the window's width: the coordinates it leaves out are computed later
+        by :meth:`_finish_window` (which every read of the window calls first)."""
 
     @abc.abstractmethod
     def _component_weights(self, gmm: GaussianMixture) -> np.ndarray:
@@ -215,10 +224,13 @@ class MixtureTeacher(Teacher):
             self.origin_counts_["random"] += 1
             return space.sample(self.rng_), "random", {}
         gmm = self.gmm_
-        weights = np.maximum(self._component_weights(gmm), 0.0)
-        total = weights.sum()
-        probs = weights / total if total > 0 else np.full(weights.shape, 1.0 / weights.size)
-        j = int(self.rng_.choice(probs.size, p=probs))
+        if self._cdf_for_ is not gmm:  # the components' cumulative probabilities, once per mixture
+            weights = np.maximum(self._component_weights(gmm), 0.0)
+            total = weights.sum()
+            probs = weights / total if total > 0 else np.full(weights.shape, 1.0 / weights.size)
+            self._cdf_, self._cdf_for_ = _cumulative(probs), gmm
+        # int(rng.choice(k, p=probs)) without its argument checks: the same draw and generator state
+        j = int(self._cdf_.searchsorted(self.rng_.random(), side="right"))
         point = gmm.sample_component(j, self.rng_)[: space.dim]
         self.origin_counts_["gmm"] += 1
         return space.clip(space.from_unit(point)), "gmm", {"component": j}
@@ -229,7 +241,7 @@ class MixtureTeacher(Teacher):
         if self.refit_lag is None:
             self._collect_refit(wait=False)
         row = self._window_row(self.task_space.to_unit(lesson.task), r)
-        self.window_[self.n_stored_ % self.fit_rate] = row
+        self.window_[self.n_stored_ % self.fit_rate, : row.shape[0]] = row
         self.n_stored_ += 1
         if self._finish_every and self.n_stored_ % self._finish_every == 0:
             self._finish_window()  # in small batches: no long call at the refit point
@@ -244,8 +256,16 @@ class MixtureTeacher(Teacher):
                     self.window_, list(self.potential_ks), self.rng_, criterion=self.criterion, n_init=int(self.n_init)
                 )
                 self.n_fits_ += 1
-            else:
-                self._collect_refit(wait=True)  # the previous fit, if it still runs
+            elif self.refit_lag is None:
+                self._collect_refit(wait=False)
+                inputs = (self.window_.copy(), int(self.rng_.integers(2**63)), self.n_stored_)
+                if self.refit_job_ is None:
+                    self._start_refit(*inputs)
+                else:  # the previous fit still runs: this one starts when it lands, unless a newer one comes first
+                    self.n_skipped_fits_ += self.refit_queued_ is not None
+                    self.refit_queued_ = inputs
+            else:  # the previous fit was swapped in refit_lag <= fit_rate updates after its refit point
+                self._collect_refit(wait=True)
                 self._start_refit(self.window_.copy(), int(self.rng_.integers(2**63)), self.n_stored_)
 
     def _start_refit(self, window: np.ndarray, seed: int, started: int) -> None:
@@ -253,7 +273,8 @@ class MixtureTeacher(Teacher):
         self.refit_job_ = _FitJob(*args, in_process=self.refit == "process")
 
     def _collect_refit(self, *, wait: bool) -> None:
-        """Swap in a finished background fit (waiting for a running one with ``wait``)."""
+        """Swap in a finished background fit (waiting for a running one with ``wait``), then start
+        the fit queued behind it, if any."""
         job = self.refit_job_
         if job is None or not (wait or job.done.is_set()):
             return
@@ -263,6 +284,9 @@ class MixtureTeacher(Teacher):
             raise job.error
         self.gmm_ = job.result
         self.n_fits_ += 1
+        if self.refit_queued_ is not None:
+            queued, self.refit_queued_ = self.refit_queued_, None
+            self._start_refit(*queued)
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
@@ -286,6 +310,8 @@ class MixtureTeacher(Teacher):
             "n_fits": float(self.n_fits_),
             "n_components": float(self.gmm_.n_components if self.gmm_ is not None else 0),
         }
+        if self.refit != "sync":
+            out["skipped_fits"] = float(self.n_skipped_fits_)
         if self.gmm_ is not None:
             out["mean_component_weight"] = float(np.maximum(self._component_weights(self.gmm_), 0).mean())
         out.update({f"origin/{k}": float(v) for k, v in self.origin_counts_.items()})
@@ -320,34 +346,64 @@ class MixtureTeacher(Teacher):
             "n_fits": self.n_fits_,
             "origin_counts": dict(self.origin_counts_),
         }
-        if self.refit != "sync":  # a fit still running: its inputs (it is started again on load)
-            job = self.refit_job_
+        if self.refit != "sync":  # a fit still running (started again on load) and the one queued behind it
+            job, queued = self.refit_job_, self.refit_queued_
             state["pending_refit"] = (
                 None if job is None else {"window": job.window.copy(), "seed": job.seed, "refit_point": job.started}
             )
+            state["queued_refit"] = (
+                None if queued is None else {"window": queued[0].copy(), "seed": queued[1], "refit_point": queued[2]}
+            )
+            state["skipped_fits"] = self.n_skipped_fits_
         return state
 
     def _set_state(self, state: dict[str, Any]) -> None:
         r = self._state_reader(state)
         background = ["pending_refit"] if self.refit != "sync" else []
-        r.keys(["window", "n_stored", "gmm", "n_fits", "origin_counts", *background, *self._more_state_keys])
+        optional = ["queued_refit", "skipped_fits"] if background else []  # absent from states written before
+        r.keys(["window", "n_stored", "gmm", "n_fits", "origin_counts", *background, *self._more_state_keys], optional)
         fit_rate, width = int(self.fit_rate), self.task_space.dim + self.extra_dims
         # every window coordinate lies in [0, 1]: unit-cube tasks, normalised returns, ALP, relative time
         self.window_ = r.array("window", "f", (fit_rate, width), 0.0, 1.0)
         self.n_stored_ = r.int("n_stored", 0, self.n_updates_)
-        last_point = (self.n_stored_ // fit_rate) * fit_rate
+        n_points = self.n_stored_ // fit_rate
+        last_point = n_points * fit_rate
+        # refit_lag=None: a fit started at the last refit point may wait behind the previous one
+        queued = None
+        if background and r.state.get("queued_refit") is not None:
+            q = r.sub("queued_refit")
+            q.keys(["window", "seed", "refit_point"])
+            queued = (
+                q.array("window", "f", (fit_rate, width), 0.0, 1.0),
+                q.int("seed", 0, 2**63 - 1),
+                q.int("refit_point", last_point, last_point),
+            )
+            if self.refit_lag is not None or r.get("pending_refit") is None:
+                raise ValueError(
+                    f"{q.where('window')}: a fit queued "
+                    + ("behind no pending fit" if self.refit_lag is None else f"with refit_lag={self.refit_lag}")
+                    + "; only refit_lag=None queues a fit behind a running one; the state is inconsistent"
+                )
         pending = None
         if background and r.get("pending_refit") is not None:
             p = r.sub("pending_refit")
             p.keys(["window", "seed", "refit_point"])
             if last_point == 0:
-                raise ValueError(f"{p.where('window')}: a pending fit before the first refit point; the state is inconsistent")
+                raise ValueError(
+                    f"{p.where('window')}: a pending fit before the first refit point; the state is inconsistent"
+                )
             last = None if self.refit_lag is None else last_point + int(self.refit_lag) - 1
+            # behind a queued fit, the running one started at an earlier refit point
+            low, high = (fit_rate, last_point - fit_rate) if queued is not None else (last_point, last_point)
             pending = (
                 p.array("window", "f", (fit_rate, width), 0.0, 1.0),
                 p.int("seed", 0, 2**63 - 1),
-                p.int("refit_point", last_point, last_point),
+                p.int("refit_point", low, high),
             )
+            if pending[2] % fit_rate:
+                raise ValueError(
+                    f"{p.where('refit_point')}: {pending[2]} is not a refit point (a multiple of fit_rate={fit_rate})"
+                )
             if last is not None and self.n_stored_ > last:
                 raise ValueError(
                     f"{p.where('refit_point')}: the fit started at episode {last_point} is still pending after "
@@ -359,7 +415,15 @@ class MixtureTeacher(Teacher):
                     f"{r.where('pending_refit')}: None, but the fit started at episode {last_point} is due only at "
                     f"episode {last_point + int(self.refit_lag)} (refit_lag={self.refit_lag}); the state is inconsistent"
                 )
-        done = self.n_stored_ // fit_rate - (pending is not None)
+        skipped = 0
+        if "skipped_fits" in r.state:
+            skipped = r.int("skipped_fits", 0, 0 if self.refit_lag is not None else n_points)
+        done = n_points - (pending is not None) - (queued is not None) - skipped
+        if done < 0:
+            raise ValueError(
+                f"{r.where('skipped_fits')}: {skipped} skipped fits, with {n_points} refit points and "
+                f"{(pending is not None) + (queued is not None)} fits pending; the state is inconsistent"
+            )
         self.n_fits_ = r.int("n_fits", done, done)
         if r.get("gmm") is None:
             if self.n_fits_:
@@ -368,6 +432,8 @@ class MixtureTeacher(Teacher):
         else:
             self.gmm_ = self._read_gmm(r.sub("gmm"), width)
         self.origin_counts_ = r.counts("origin_counts", ["bootstrap", "random", "gmm"], total=self.n_sampled_)
+        self.n_skipped_fits_ = skipped
+        self.refit_queued_ = queued
         if pending is not None:
             self._start_refit(*pending)
 
@@ -389,6 +455,14 @@ class MixtureTeacher(Teacher):
             n_iter=g.int("n_iter"),
             converged=g.bool("converged"),
         )
+
+
+def _cumulative(probs: np.ndarray) -> np.ndarray:
+    """The normalised cumulative sum that ``Generator.choice(k, p=probs)`` draws from (NumPy's
+    inverse-CDF method): ``cdf.searchsorted(rng.random(), side="right")`` is its draw."""
+    cdf = probs.cumsum()
+    cdf /= cdf[-1]
+    return cdf
 
 
 class _FitJob:

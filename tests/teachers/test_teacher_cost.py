@@ -127,7 +127,9 @@ def test_state_round_trip_in_the_middle_of_a_background_refit(monkeypatch: pytes
     gate = threading.Event()
     _slow_fit(monkeypatch, gate)
     teacher = ALPGMM(UNIT, fit_rate=20, potential_ks=(2, 3), refit="background", seed=1)
-    _drive(teacher, range(40))
+    _drive(teacher, range(39))
+    teacher._collect_refit(wait=True)  # the first fit (episode 20) lands
+    _drive(teacher, range(39, 40))
     assert teacher.refit_job_ is not None and teacher.n_fits_ == 1  # the second fit is held
     state = teacher.state_dict()
     assert state["state"]["n_fits"] == 1 and state["state"]["pending_refit"]["refit_point"] == 40
@@ -142,6 +144,53 @@ def test_state_round_trip_in_the_middle_of_a_background_refit(monkeypatch: pytes
         assert t.n_fits_ == 2
     assert state_difference(copy.state_dict(), teacher.state_dict()) is None
     assert state_difference(clone.state_dict(), teacher.state_dict()) is None
+
+
+def test_a_refit_point_during_a_running_fit_queues_the_newest_window(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    gate = threading.Event()
+    calls = _slow_fit(monkeypatch, gate)  # the first fit takes 0.15 s, the later ones wait for the gate
+    params = {"fit_rate": 20, "potential_ks": (2, 3), "refit": "background"}
+    teacher = ALPGMM(UNIT, **params, seed=4)
+    _drive(teacher, range(20))
+    teacher._collect_refit(wait=True)  # fit 1 (episode 20) in place
+    worst = 0.0
+    for ep in range(20, 100):  # refit points 40, 60, 80 and 100 come while the fit of 40 is held
+        t0 = time.perf_counter()
+        lesson = teacher.sample()
+        teacher.update(lesson, _feedback(lesson.task, ep))
+        worst = max(worst, time.perf_counter() - t0)
+    assert worst < BOUND_SECONDS  # nobody waited for the held fit
+    assert teacher.refit_job_ is not None and teacher.refit_job_.started == 40
+    assert teacher.refit_queued_ is not None and teacher.refit_queued_[2] == 100
+    assert teacher.n_skipped_fits_ == 2 and teacher.n_fits_ == 1  # 60 and 80 were replaced by newer windows
+    state = teacher.state_dict()
+    assert state["state"]["queued_refit"]["refit_point"] == 100 and state["state"]["skipped_fits"] == 2
+    loaded = ALPGMM(UNIT, **params, seed=0)
+    loaded.load_state_dict(state)
+    clone = pickle.loads(pickle.dumps(teacher))
+    for other in (loaded, clone):
+        assert state_difference(other.state_dict(), state) is None
+    bad = pickle.loads(pickle.dumps(state))
+    bad["state"]["pending_refit"] = None
+    other = ALPGMM(UNIT, **params, seed=0)
+    other.setup()
+    with pytest.raises(ValueError, match="queued_refit.*behind no pending fit"):
+        other.load_state_dict(bad)
+    bad = pickle.loads(pickle.dumps(state))
+    bad["state"]["skipped_fits"] = 3
+    with pytest.raises(ValueError, match="n_fits"):
+        other.load_state_dict(bad)
+    assert other.n_updates_ == 0  # untouched
+    gate.set()
+    for t in (teacher, loaded, clone):
+        t._collect_refit(wait=True)  # the fit of 40 lands and the queued fit of 100 starts
+        assert t.refit_job_ is not None and t.refit_job_.started == 100 and t.refit_queued_ is None
+        t._collect_refit(wait=True)
+        assert t.n_fits_ == 3 and t.n_skipped_fits_ == 2
+    assert state_difference(loaded.state_dict(), teacher.state_dict()) is None
+    assert len(calls) >= 4
 
 
 def test_a_pending_fit_in_a_state_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
