@@ -283,6 +283,7 @@ class _Tracker:
         self.returns = np.zeros(n_envs, dtype=np.float64)
         self.lengths = np.zeros(n_envs, dtype=np.int64)
         self.resetting = np.zeros(n_envs, dtype=bool)
+        self.resetting_list: list[int] = []  # np.flatnonzero(resetting), kept as a list
         self.teacher_seconds = 0.0
         self.n_episodes = 0
         self.n_abandoned = 0
@@ -319,6 +320,7 @@ class _Tracker:
         self.returns[:] = 0.0
         self.lengths[:] = 0
         self.resetting[:] = False
+        self.resetting_list = []
 
     def record(
         self,
@@ -332,21 +334,22 @@ class _Tracker:
         Copies in ``abandoned`` ended their episode without a result (their worker died): the
         lesson is counted in ``n_abandoned`` and never reported to the teacher.
         """
-        if self.resetting.any():
+        if self.resetting_list:
             live = ~self.resetting
             self.returns += np.where(live, rewards, 0.0)
             self.lengths += live
             self.resetting[:] = False
+            self.resetting_list = []
         else:
             self.returns += rewards
             self.lengths += 1
-        if not dones.any():
+        ended = np.flatnonzero(dones).tolist()
+        if not ended:
             return [], []
-        self.last_ends = max(1, int(dones.sum()))
+        self.last_ends = len(ended)
         outcomes: list[EpisodeOutcome] = []
         assignments: list[tuple[int, Any]] = []
-        for i in np.flatnonzero(dones):
-            i = int(i)
+        for i in ended:
             if i in abandoned:
                 self.n_abandoned += 1
             else:
@@ -586,6 +589,7 @@ class TaskVectorEnv(_TrackerViews, VectorWrapper):
         self._tracker = _Tracker(teacher, base.num_envs, update_teacher, prefetch=self._same_step)
         self._pending: list[tuple[int, Any]] = []
         self._all_true = np.ones(base.num_envs, dtype=bool)
+        self._pipelined = isinstance(base, AsyncVectorEnv) and env is base
 
     def close(self, **kwargs: Any) -> None:
         """Report the queued outcomes, then close the wrapped environment."""
@@ -638,7 +642,7 @@ class TaskVectorEnv(_TrackerViews, VectorWrapper):
     def step(self, actions: Any) -> tuple[Any, Any, Any, Any, dict[str, Any]]:
         tr = self._tracker
         pending, self._pending = self._pending, []
-        if isinstance(self._base, AsyncVectorEnv) and self.env is self._base:
+        if self._pipelined:
             # pipelined: set_task goes down each pipe just ahead of the step request, and the
             # teacher learns from the last step's episodes and samples ahead while the workers step
             for i, task in pending:
@@ -652,17 +656,16 @@ class TaskVectorEnv(_TrackerViews, VectorWrapper):
             if pending:
                 self._send_tasks(pending)
             obs, rewards, terminated, truncated, infos = self.env.step(actions)
-        if not self._same_step:
-            resetting = np.flatnonzero(tr.resetting)
-            if resetting.size:
-                self._check_reset_tasks(infos, resetting)
+        if tr.resetting_list and not self._same_step:
+            self._check_reset_tasks(infos, tr.resetting_list)
         played = list(tr.current)
         dones = np.logical_or(terminated, truncated)
         outcomes, self._pending = tr.record(np.asarray(rewards, dtype=np.float64), dones, self._success_getter(infos))
-        if self._same_step and outcomes:
+        if outcomes and self._same_step:
             self._check_reset_tasks(infos, [o.env_index for o in outcomes])
-        if not self._same_step:
+        if not self._same_step and (outcomes or self._pending):
             tr.resetting[:] = dones
+            tr.resetting_list = np.flatnonzero(dones).tolist()
         return obs, rewards, terminated, truncated, self._add_lessons(infos, played, outcomes)
 
     # ------------------------------------------------------------------ helpers

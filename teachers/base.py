@@ -165,7 +165,7 @@ class Feedback:
     def coerce(cls, value: Feedback | Mapping[str, Any] | float | int) -> Feedback:
         """Accept a :class:`Feedback`, a mapping of its fields, or a bare number (an episodic return)."""
         if isinstance(value, Feedback):
-            fb = replace(value)
+            fb = copy.copy(value)  # _validate replaces the fields it converts, never mutates them
         elif isinstance(value, Mapping):
             unknown = set(value) - set(FEEDBACK_FIELDS)
             if unknown:

@@ -224,7 +224,9 @@ class BoxSpace(TaskSpace):
         return np.array([real_number(task[n], f"{name}[{n!r}]", finite=False) for n in self.names], dtype=np.float64)
 
     def sample(self, rng: np.random.Generator) -> np.ndarray:
-        return rng.uniform(self.low, self.high)
+        # = rng.uniform(low, high): NumPy computes low + (high - low) * next_double, the same
+        # values and generator state, without uniform's broadcasting set-up (8 us -> 1.5 us)
+        return self.low + self._width * rng.random(self.low.size)
 
     def to_unit(self, task: Any) -> np.ndarray:
         """Map tasks (shape ``(dim,)`` or ``(n, dim)``) affinely onto ``[0, 1]^dim``.
