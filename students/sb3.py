@@ -1375,8 +1375,13 @@ class SB3Student(Student):
             raise ValueError(f"path: {path} is not a file written by {type(self).__name__}.save")
         self._ensure_setup(teacher)
         assert self.teacher is not None
-        self.teacher.load_state_dict(data["teacher"])
-        self.load_state_dict(data["student"])
+        before = self.teacher.state_dict()
+        self.teacher.load_state_dict(data["teacher"])  # a refused teacher state leaves it untouched
+        try:
+            self.load_state_dict(data["student"])
+        except BaseException:
+            self.teacher.load_state_dict(before)  # a refused student state: the teacher as it was, too
+            raise
 
     def close(self) -> None:
         """Close the worker processes."""

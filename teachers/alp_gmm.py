@@ -129,8 +129,9 @@ class ALPGMM(MixtureTeacher):
         :class:`~autocurriculum.teachers.mixture.MixtureTeacher` for the trade-off.
     refit_lag:
         With ``refit="background"`` or ``"process"``: ``None`` (default) swaps a new mixture in as soon as it is
-        ready (not reproducible from the seed); an integer ``k`` in [1, fit_rate] swaps it in
-        exactly ``k`` updates after the refit point (reproducible; waits if the fit is slower).
+        ready and never waits (a fit due while another runs is queued behind it; not reproducible
+        from the seed); an integer ``k`` in [1, fit_rate] swaps it in exactly ``k`` updates after
+        the refit point (reproducible; waits if the fit is slower).
     seed:
         Seed of the teacher's generator.
 

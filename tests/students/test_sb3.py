@@ -29,6 +29,8 @@ from autocurriculum.teachers.alp_gmm import ALPGMM
 from autocurriculum.teachers.base import Feedback, Lesson, Teacher
 from autocurriculum.teachers.random_teacher import Random
 from autocurriculum.teachers.spaces import BoxSpace
+from autocurriculum.teachers.state_codec import decode, encode
+from autocurriculum.teachers.validation import state_difference
 
 torch.set_num_threads(1)
 
@@ -578,8 +580,6 @@ def _with_data(model_zip: bytes, **entries: Any) -> bytes:
 
 
 def test_state_dict_is_plain_data_round_trips_through_a_checkpoint_and_never_unpickles(tmp_path: Any) -> None:
-    from autocurriculum.experiments.checkpoints import decode, encode
-
     student = cartpole_student(normalize=True)
     student.learn(Random(student.task_space, seed=0), 256)
     state = student.state_dict()
@@ -629,4 +629,17 @@ def test_save_file_is_plain_data_and_a_pickle_is_refused_unopened(tmp_path: Any)
     bad.write_bytes(pickle.dumps({"student": Boom(), "teacher": {}}))
     with pytest.raises(ValueError, match=r"bad\.pkl.*not a file written by PPOStudent\.save.*pickle"):
         student.load(bad)
+    # a file whose teacher state is fine but whose student state is refused leaves both untouched
+    data = decode(path.read_bytes())
+    teacher = student.teacher
+    assert teacher is not None
+    student.learn(teacher, 64)  # both move on from the saved file
+    data["student"] = {**data["student"], "model": b"not a zip"}
+    broken = tmp_path / "broken.ckpt"
+    broken.write_bytes(encode(data))
+    teacher_before, progress_before = teacher.state_dict(), student.progress
+    with pytest.raises(ValueError, match="not an SB3 model zip"):
+        student.load(broken)
+    assert state_difference(teacher.state_dict(), teacher_before) is None
+    assert student.progress == progress_before
     student.close()

@@ -233,3 +233,39 @@ def test_a_fit_in_the_worker_process_gives_the_thread_s_mixture_and_round_trips(
     np.testing.assert_array_equal(_drive(loaded, range(62, 90)), expected)
     np.testing.assert_array_equal(_drive(in_thread, range(62, 90)), expected)
     assert in_process.n_fits_ == loaded.n_fits_ == 4
+
+
+def test_the_faster_draws_are_numpy_s_draws() -> None:
+    """BoxSpace.sample and the mixture's component draw give NumPy's own values and generator states."""
+    from autocurriculum.teachers.mixture import _cumulative
+
+    src = np.random.default_rng(7)
+    for trial in range(300):
+        d = int(src.integers(1, 8))
+        low = src.normal(size=d) * 10.0 ** src.uniform(-3, 3, size=d)
+        high = low + np.abs(src.normal(size=d)) * 10.0 ** src.uniform(-3, 3, size=d)
+        high[0] = low[0] if trial % 5 == 0 else high[0]  # a degenerate dimension
+        space = BoxSpace(low, high)
+        weights = src.random(int(src.integers(1, 12))) ** 3
+        weights[0] = 0.0 if trial % 3 == 0 and weights.size > 1 else weights[0]
+        probs = weights / weights.sum()
+        ours, theirs = np.random.default_rng(trial), np.random.default_rng(trial)
+        for _ in range(10):
+            np.testing.assert_array_equal(space.sample(ours), theirs.uniform(low, high))
+            j = int(_cumulative(probs).searchsorted(ours.random(), side="right"))
+            assert j == int(theirs.choice(probs.size, p=probs))
+        assert ours.bit_generator.state == theirs.bit_generator.state
+
+
+def test_cached_lesson_fingerprints_equal_the_computed_ones() -> None:
+    from autocurriculum.teachers import base
+
+    infos = [{"component": 3}, {"component": True}, {"component": 1}, {"bound": "low", "dim": 0}, {"x": None}]
+    computed = {}
+    for info in infos:
+        base._FINGERPRINTS.clear()
+        computed[repr(info)] = base._fingerprint("gmm", info)
+    for info in infos * 2:  # from the cache the second time
+        assert base._fingerprint("gmm", info) == computed[repr(info)]
+    assert computed[repr({"component": True})] != computed[repr({"component": 1})]
+    assert base._fingerprint("gmm", {"component": 0.0}) != base._fingerprint("gmm", {"component": -0.0})
