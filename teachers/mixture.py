@@ -23,7 +23,9 @@ chosen uniformly (the reference divided by zero).
 from __future__ import annotations
 
 import abc
+import os
 import threading
+import time
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -99,7 +101,10 @@ class MixtureTeacher(Teacher):
     with the fit in a worker process (one per Python process, shared by every teacher, started by
     ``multiprocessing``'s ``forkserver`` method when the first such teacher is set up, which takes
     about a second): no GIL to share, at the price of a process and of pickling the window and
-    the mixture (microseconds). A script using it must guard its top level with
+    the mixture (microseconds). The window goes down a pipe from the caller's thread and the
+    teacher looks for the mixture on that pipe at most once a millisecond, so no helper thread has
+    to win the GIL from a busy caller before a fit starts or lands. If the worker dies, the fit in
+    flight is sent again to a new one (same seed, same mixture). A script using it must guard its top level with
     ``if __name__ == "__main__":``, as always with ``multiprocessing``. A fit still running belongs to the
     state: ``state_dict()`` and pickling record its inputs (window copy, seed, refit point) without
     waiting, and a loaded or unpickled teacher starts it again, so round trips are exact.
@@ -182,8 +187,8 @@ class MixtureTeacher(Teacher):
         self.bounds_ = check_return_bounds(self.return_bounds, owner)
 
     def _init_state(self) -> None:
-        if self.refit == "process" and _PROCESS_POOL is None:
-            _process_pool().submit(int).result()  # start the worker now (about a second, once per process)
+        if self.refit == "process":
+            _fit_service()  # start the worker now (about a second, once per process)
         self.window_ = np.zeros((self.fit_rate, self.task_space.dim + self.extra_dims))  # ring buffer
         self.n_stored_ = 0
         self.gmm_: GaussianMixture | None = None
@@ -276,9 +281,9 @@ class MixtureTeacher(Teacher):
         """Swap in a finished background fit (waiting for a running one with ``wait``), then start
         the fit queued behind it, if any."""
         job = self.refit_job_
-        if job is None or not (wait or job.done.is_set()):
+        if job is None or not (wait or job.ready()):
             return
-        job.done.wait()
+        job.wait()
         self.refit_job_ = None
         if job.error is not None:
             raise job.error
@@ -466,10 +471,12 @@ def _cumulative(probs: np.ndarray) -> np.ndarray:
 
 
 class _FitJob:
-    """:func:`~autocurriculum.teachers.gmm.fit_best_gmm` run by a daemon thread, with its inputs.
+    """:func:`~autocurriculum.teachers.gmm.fit_best_gmm` on a copy of the window, with its inputs.
 
-    With ``in_process`` the thread hands the fit to the shared worker process and waits for it
-    (the caller never waits for the process to start).
+    ``refit="background"`` runs it in a daemon thread; ``refit="process"`` sends it to the shared
+    worker process (:class:`_FitService`) from the caller's thread and reads the result back when
+    :meth:`ready` finds it there, so no other thread of this process has to take the GIL for a fit
+    to start or land.
     """
 
     def __init__(
@@ -483,44 +490,209 @@ class _FitJob:
         *,
         in_process: bool = False,
     ) -> None:
-        self.window, self.seed, self.started, self.in_process = window, seed, started, in_process
+        self.window, self.seed, self.started = window, seed, started
         self.result: GaussianMixture | None = None
         self.error: BaseException | None = None
-        self.done = threading.Event()
-        args = (ks, criterion, n_init)
-        threading.Thread(target=self._run, args=args, daemon=True, name="autocurriculum-gmm-refit").start()
+        self._done = threading.Event()
+        args = (window, ks, seed, criterion, n_init)
+        if in_process:
+            self._args, self._restarts = args, 0
+            self._service: _FitService | None = _fit_service()
+            self._id = self._service.submit(args)
+            self._polled = time.perf_counter()
+        else:
+            self._service = None
+            threading.Thread(target=self._run, args=args, daemon=True, name="autocurriculum-gmm-refit").start()
 
-    def _run(self, ks: list[int], criterion: str, n_init: int) -> None:
+    def _run(self, window: np.ndarray, ks: list[int], seed: int, criterion: str, n_init: int) -> None:
         try:
-            if self.in_process:
-                future = _process_pool().submit(_fit_in_process, self.window, ks, self.seed, criterion, n_init)
-                self.result = future.result()
-            else:
-                rng = np.random.default_rng(self.seed)
-                self.result = fit_best_gmm(self.window, ks, rng, criterion=criterion, n_init=n_init)
+            self.result = _fit(window, ks, seed, criterion, n_init)
         except BaseException as e:  # noqa: BLE001 - re-raised in the caller's thread at the swap
             self.error = e
         finally:
-            self.done.set()
+            self._done.set()
+
+    def ready(self) -> bool:
+        """Whether the fit has landed (for the worker process: a look at its pipe at most every
+        :data:`_POLL_SECONDS`, a system call, not at every lesson)."""
+        if self._done.is_set() or self._service is None:
+            return self._done.is_set()
+        now = time.perf_counter()
+        if now - self._polled >= _POLL_SECONDS:
+            self._polled = now
+            try:
+                outcome = self._service.poll(self._id)
+            except _WorkerDied:
+                self._resubmit()
+                return False
+            if outcome is not None:
+                self._land(outcome)
+        return self._done.is_set()
+
+    def wait(self) -> None:
+        """Block until the fit has landed."""
+        while self._service is not None and not self._done.is_set():
+            try:
+                self._land(self._service.result(self._id))
+            except _WorkerDied:
+                self._resubmit()
+        self._done.wait()
+
+    def _resubmit(self) -> None:
+        """The worker died with this fit in flight: send it to a new worker (the same seed, the
+        same mixture), up to :data:`_MAX_RESTARTS` times."""
+        self._restarts += 1
+        if self._restarts > _MAX_RESTARTS:
+            raise RuntimeError(
+                f"refit='process': the worker process died {self._restarts} times during the fit started at "
+                f"episode {self.started}; giving up"
+            )
+        self._service = _fit_service()
+        self._id = self._service.submit(self._args)
+
+    def _land(self, outcome: tuple[bool, Any]) -> None:
+        ok, value = outcome
+        if ok:
+            self.result = value
+        else:
+            self.error = value
+        self._done.set()
+
+    def __del__(self) -> None:
+        service = getattr(self, "_service", None)
+        if service is not None and not self._done.is_set():
+            try:
+                service.forget(self._id)  # a dropped teacher: its result is not kept when it comes
+            except Exception:  # noqa: BLE001, S110 - interpreter shutdown
+                pass
 
 
-_PROCESS_POOL: Any = None
-_PROCESS_POOL_LOCK = threading.Lock()
-
-
-def _process_pool() -> Any:
-    """The worker process of ``refit="process"``, started on first use (one per Python process)."""
-    global _PROCESS_POOL
-    with _PROCESS_POOL_LOCK:
-        if _PROCESS_POOL is None:
-            import atexit
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            _PROCESS_POOL = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("forkserver"))
-            atexit.register(_PROCESS_POOL.shutdown)  # before the interpreter tears the modules down
-        return _PROCESS_POOL
-
-
-def _fit_in_process(window: np.ndarray, ks: list[int], seed: int, criterion: str, n_init: int) -> GaussianMixture:
+def _fit(window: np.ndarray, ks: list[int], seed: int, criterion: str, n_init: int) -> GaussianMixture:
     return fit_best_gmm(window, ks, np.random.default_rng(seed), criterion=criterion, n_init=n_init)
+
+
+#: How often a teacher in ``refit="process"`` mode looks at the worker's pipe for its fit.
+_POLL_SECONDS = 0.001
+#: New workers a fit may be sent to after the one running it died.
+_MAX_RESTARTS = 2
+
+
+class _WorkerDied(RuntimeError):
+    """The worker process of ``refit="process"`` exited."""
+
+
+class _FitService:
+    """The worker process of ``refit="process"``: one per Python process, shared by its teachers.
+
+    Jobs go down a pipe from the caller's thread, one at a time per teacher, and results come
+    back on the same pipe, read by whichever teacher looks first (a lock serialises the pipe;
+    results are kept by job until their teacher asks). The worker is started with the
+    ``forkserver`` method and answers a first message before :func:`_fit_service` returns, so no
+    lesson waits for it to start.
+    """
+
+    def __init__(self) -> None:
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("forkserver")
+        self._conn, child = ctx.Pipe()
+        self._process = ctx.Process(target=_serve_fits, args=(child,), daemon=True, name="autocurriculum-gmm-refit")
+        self._process.start()
+        child.close()
+        self.pid = os.getpid()  # the process that owns the pipe (a forked child starts its own)
+        self._lock = threading.RLock()  # re-entered when a collected job forgets itself mid-call
+        self._next_id = 0
+        self._results: dict[int, tuple[bool, Any]] = {}
+        self._forgotten: set[int] = set()
+        ping = self.submit(None)
+        self.result(ping)  # the worker is up
+
+    def submit(self, args: Any) -> int:
+        with self._lock:
+            self._drain(block=False)  # never let finished results fill the pipe
+            job_id = self._next_id
+            self._next_id += 1
+            self._conn.send((job_id, args))
+            return job_id
+
+    def poll(self, job_id: int) -> tuple[bool, Any] | None:
+        """The outcome ``(ok, mixture or exception)`` of a job if it has come back, else ``None``."""
+        with self._lock:
+            self._drain(block=False)
+            return self._results.pop(job_id, None)
+
+    def result(self, job_id: int) -> tuple[bool, Any]:
+        """The outcome of a job, waiting for it."""
+        with self._lock:
+            while job_id not in self._results:
+                self._drain(block=True)
+            return self._results.pop(job_id)
+
+    def forget(self, job_id: int) -> None:
+        with self._lock:
+            if self._results.pop(job_id, None) is None:
+                self._forgotten.add(job_id)
+
+    def _drain(self, *, block: bool) -> None:
+        """Read the results waiting on the pipe (at least one with ``block``)."""
+        try:
+            while block or self._conn.poll():
+                block = False
+                job_id, outcome = self._conn.recv()
+                if job_id in self._forgotten:
+                    self._forgotten.discard(job_id)
+                else:
+                    self._results[job_id] = outcome
+        except (EOFError, OSError):
+            raise _WorkerDied(
+                f"the refit worker process (pid {self._process.pid}) of refit='process' has exited "
+                f"(exit code {self._process.exitcode}); the fits in flight are lost"
+            ) from None
+
+    def alive(self) -> bool:
+        return self._process.is_alive()
+
+    def close(self) -> None:
+        """Stop the worker (at exit: a fit in flight is not waited for)."""
+        self._conn.close()
+        if self._process.is_alive():
+            self._process.terminate()
+        self._process.join(timeout=5)
+
+
+def _serve_fits(conn: Any) -> None:
+    """The worker process's loop: fit each job received, send its outcome back, until EOF."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):  # one core: the caller's process keeps the other
+        while True:
+            try:
+                job_id, args = conn.recv()
+            except (EOFError, OSError):
+                return
+            try:
+                outcome: tuple[bool, Any] = (True, None if args is None else _fit(*args))
+            except Exception as e:  # noqa: BLE001 - sent back, re-raised in the teacher's thread
+                outcome = (False, e)
+            try:
+                conn.send((job_id, outcome))
+            except OSError:  # the teachers' process has gone (its pipe is closed)
+                return
+            except Exception as e:  # noqa: BLE001 - an exception that does not pickle
+                conn.send((job_id, (False, RuntimeError(f"the fit failed with {outcome[1]!r} ({e!r})"))))
+
+
+_SERVICE: _FitService | None = None
+_SERVICE_LOCK = threading.Lock()
+
+
+def _fit_service() -> _FitService:
+    """The worker process of ``refit="process"``, started on first use (one per Python process)."""
+    global _SERVICE
+    with _SERVICE_LOCK:
+        if _SERVICE is None or _SERVICE.pid != os.getpid() or not _SERVICE.alive():
+            import atexit
+
+            _SERVICE = _FitService()
+            atexit.register(_SERVICE.close)
+        return _SERVICE

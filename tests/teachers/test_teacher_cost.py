@@ -269,3 +269,36 @@ def test_cached_lesson_fingerprints_equal_the_computed_ones() -> None:
         assert base._fingerprint("gmm", info) == computed[repr(info)]
     assert computed[repr({"component": True})] != computed[repr({"component": 1})]
     assert base._fingerprint("gmm", {"component": 0.0}) != base._fingerprint("gmm", {"component": -0.0})
+
+
+def test_the_worker_process_reports_failures_in_the_teacher_s_thread() -> None:
+    import os
+    import signal
+
+    window = np.random.default_rng(0).random((20, 3))
+    failing = mixture_module._FitJob(window, 1, 20, [50], "aic", 1, in_process=True)  # 50 components, 20 points
+    failing.wait()
+    assert isinstance(failing.error, ValueError) and "ks" in str(failing.error)
+    # two jobs in flight on one worker: each result reaches its own job, whoever reads the pipe
+    first = mixture_module._FitJob(window, 2, 20, [2, 3], "aic", 1, in_process=True)
+    second = mixture_module._FitJob(window, 3, 20, [2, 3], "aic", 1, in_process=True)
+    second.wait()
+    first.wait()
+    for job, seed in ((first, 2), (second, 3)):
+        expected = mixture_module._fit(window, [2, 3], seed, "aic", 1)
+        assert job.result is not None and np.array_equal(job.result.means, expected.means)
+    # a worker that dies: the fit in flight goes to a new worker and gives the same mixture
+    service = mixture_module._fit_service()
+    big = np.random.default_rng(1).random((250, 6))
+    job = mixture_module._FitJob(big, 4, 250, list(range(2, 11)), "aic", 1, in_process=True)
+    os.kill(service._process.pid, signal.SIGKILL)
+    service._process.join(timeout=10)
+    with pytest.raises(mixture_module._WorkerDied, match="refit worker process .* has exited"):
+        service.result(job._id)
+    job.wait()
+    assert job.error is None and job._restarts == 1 and mixture_module._fit_service() is not service
+    assert job.result is not None
+    np.testing.assert_array_equal(job.result.means, mixture_module._fit(big, list(range(2, 11)), 4, "aic", 1).means)
+    teacher = CovarGMM(UNIT, fit_rate=20, potential_ks=(2, 3), refit="process", refit_lag=5, seed=0)
+    _drive(teacher, range(30))
+    assert teacher.n_fits_ == 1
