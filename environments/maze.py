@@ -55,7 +55,7 @@ from minigrid.core.mission import MissionSpace
 from minigrid.core.world_object import Goal, Wall
 from minigrid.minigrid_env import MiniGridEnv
 
-from autocurriculum.teachers.levels import MazeLevel, MazeLevelSpace, shortest_path_length
+from autocurriculum.teachers.levels import MAX_MAZE_SIZE, MazeLevel, MazeLevelSpace, shortest_path_length
 from autocurriculum.teachers.spaces import DiscreteSpace, TaskSpace
 
 __all__ = [
@@ -94,7 +94,7 @@ def flat_observation(image: np.ndarray, direction: int) -> np.ndarray:
 
 
 class AnySizeMazeSpace(TaskSpace):
-    """Maze levels of any size ``>= 3`` with any number of walls: what :class:`Maze` can play.
+    """Maze levels of any size in [3, ``MAX_MAZE_SIZE``] with any number of walls: what :class:`Maze` can play.
 
     Used for held-out test levels larger than the training space; a level is checked against
     ``MazeLevelSpace(level.size, level.size ** 2 - 2)``.
@@ -109,8 +109,8 @@ class AnySizeMazeSpace(TaskSpace):
             size = MazeLevel.from_dict(task, name).size
         else:
             raise TypeError(f"{name}: expected a MazeLevel or its to_dict(), got {task!r}")
-        if not isinstance(size, int) or size < 3:
-            raise ValueError(f"{name}.size: got {size!r}; mazes have size >= 3")
+        if not isinstance(size, int) or not 3 <= size <= MAX_MAZE_SIZE:
+            raise ValueError(f"{name}.size: got {size!r}; mazes have sizes in [3, {MAX_MAZE_SIZE}]")
         return MazeLevelSpace(size, size * size - 2).check(task, name)
 
     def sample(self, rng: np.random.Generator) -> MazeLevel:

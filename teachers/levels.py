@@ -38,6 +38,7 @@ from autocurriculum.teachers.spaces import TaskSpace
 from autocurriculum.teachers.validation import is_int
 
 __all__ = [
+    "MAX_MAZE_SIZE",
     "CELL_AGENT",
     "CELL_EMPTY",
     "CELL_GOAL",
@@ -191,6 +192,11 @@ def shortest_path_length(level: MazeLevel) -> int | None:
     return None
 
 
+#: The largest maze interior accepted (held-out mazes in the UED papers go up to 51 x 51; a grid
+#: of tens of thousands of cells per side would take minutes and gigabytes to build).
+MAX_MAZE_SIZE = 128
+
+
 class MazeLevelSpace(TaskSpace):
     """Mazes on an ``N x N`` interior with at most ``max_walls`` wall cells.
 
@@ -226,8 +232,11 @@ class MazeLevelSpace(TaskSpace):
     kind = "maze"
 
     def __init__(self, size: int = 7, max_walls: int = 12) -> None:
-        if not is_int(size) or size < 3:
-            raise ValueError(f"MazeLevelSpace.size: expected an integer >= 3, got {size!r}")
+        if not is_int(size) or not 3 <= size <= MAX_MAZE_SIZE:
+            raise ValueError(
+                f"MazeLevelSpace.size: expected an integer in [3, {MAX_MAZE_SIZE}], got {size!r} "
+                "(a minigrid of N x N cells is built per environment copy)"
+            )
         if not is_int(max_walls) or not 0 <= max_walls <= size * size - 2:
             raise ValueError(
                 f"MazeLevelSpace.max_walls: expected an integer in [0, {size * size - 2}] "

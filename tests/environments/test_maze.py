@@ -163,3 +163,19 @@ def test_parse_layout_errors_name_the_problem() -> None:
         parse_layout(["...", "...", "..G"])
     level = parse_layout(["v#.", "...", "..G"])
     assert level.agent == (0, 0) and level.agent_dir == 1 and level.walls == ((1, 0),) and level.goal == (2, 2)
+
+
+def test_huge_mazes_are_refused_before_any_grid_is_built() -> None:
+    """A mutated config with size 30000 used to allocate a 30002 x 30002 minigrid (found by the fuzz)."""
+    import time
+
+    from autocurriculum.teachers.levels import MAX_MAZE_SIZE, MazeLevelSpace
+
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match=rf"MazeLevelSpace.size: expected an integer in \[3, {MAX_MAZE_SIZE}\], got 30000"):
+        Maze(size=30000, max_walls=12)
+    assert time.perf_counter() - start < 1.0
+    MazeLevelSpace(MAX_MAZE_SIZE, 0)  # the bound itself is allowed
+    big = {"size": MAX_MAZE_SIZE + 1, "agent": [0, 0], "agent_dir": 0, "goal": [1, 0], "walls": []}
+    with pytest.raises(ValueError, match=r"task.size: got 129; mazes have sizes in \[3, 128\]"):
+        Maze(size=5, max_walls=4).test_task_space.check(big)
