@@ -497,8 +497,8 @@ class _FitJob:
         args = (window, ks, seed, criterion, n_init)
         if in_process:
             self._args, self._restarts = args, 0
-            self._service: _FitService | None = _fit_service()
-            self._id = self._service.submit(args)
+            self._service: _FitService | None = None
+            self._send()
             self._polled = time.perf_counter()
         else:
             self._service = None
@@ -540,15 +540,25 @@ class _FitJob:
 
     def _resubmit(self) -> None:
         """The worker died with this fit in flight: send it to a new worker (the same seed, the
-        same mixture), up to :data:`_MAX_RESTARTS` times."""
+        same mixture)."""
         self._restarts += 1
-        if self._restarts > _MAX_RESTARTS:
-            raise RuntimeError(
-                f"refit='process': the worker process died {self._restarts} times during the fit started at "
-                f"episode {self.started}; giving up"
-            )
-        self._service = _fit_service()
-        self._id = self._service.submit(self._args)
+        self._send()
+
+    def _send(self) -> None:
+        """Send the fit to the shared worker (a new one if it has died), at most
+        :data:`_MAX_RESTARTS` times after a worker died with it."""
+        while True:
+            if self._restarts > _MAX_RESTARTS:
+                raise RuntimeError(
+                    f"refit='process': the worker process died {self._restarts} times with the fit started at "
+                    f"episode {self.started}; giving up"
+                )
+            self._service = _fit_service()
+            try:
+                self._id = self._service.submit(self._args)
+                return
+            except _WorkerDied:
+                self._restarts += 1
 
     def _land(self, outcome: tuple[bool, Any]) -> None:
         ok, value = outcome
@@ -604,6 +614,7 @@ class _FitService:
         self._next_id = 0
         self._results: dict[int, tuple[bool, Any]] = {}
         self._forgotten: set[int] = set()
+        self._dead = False  # set when the pipe shows the worker gone (before the process is reaped)
         ping = self.submit(None)
         self.result(ping)  # the worker is up
 
@@ -612,7 +623,11 @@ class _FitService:
             self._drain(block=False)  # never let finished results fill the pipe
             job_id = self._next_id
             self._next_id += 1
-            self._conn.send((job_id, args))
+            try:
+                self._conn.send((job_id, args))
+            except OSError:
+                self._dead = True
+                raise _WorkerDied(f"the refit worker process (pid {self._process.pid}) of refit='process' has exited") from None
             return job_id
 
     def poll(self, job_id: int) -> tuple[bool, Any] | None:
@@ -644,13 +659,14 @@ class _FitService:
                 else:
                     self._results[job_id] = outcome
         except (EOFError, OSError):
+            self._dead = True
             raise _WorkerDied(
                 f"the refit worker process (pid {self._process.pid}) of refit='process' has exited "
-                f"(exit code {self._process.exitcode}); the fits in flight are lost"
+                f"(exit code {self._process.exitcode})"
             ) from None
 
     def alive(self) -> bool:
-        return self._process.is_alive()
+        return not self._dead and self._process.is_alive()
 
     def close(self) -> None:
         """Stop the worker (at exit: a fit in flight is not waited for)."""

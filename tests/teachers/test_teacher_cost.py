@@ -302,3 +302,9 @@ def test_the_worker_process_reports_failures_in_the_teacher_s_thread() -> None:
     teacher = CovarGMM(UNIT, fit_rate=20, potential_ks=(2, 3), refit="process", refit_lag=5, seed=0)
     _drive(teacher, range(30))
     assert teacher.n_fits_ == 1
+    # a worker killed between fits, its death not yet seen: the next fit finds out and goes to a new one
+    idle = mixture_module._fit_service()
+    os.kill(idle._process.pid, signal.SIGKILL)
+    late = mixture_module._FitJob(window, 5, 20, [2, 3], "aic", 1, in_process=True)
+    late.wait()
+    assert late.error is None and mixture_module._fit_service() is not idle
