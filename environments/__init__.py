@@ -47,11 +47,15 @@ _ENVS: dict[str, tuple[str, int]] = {
 ENV_IDS: tuple[str, ...] = tuple(_ENVS)
 
 
+def _register_once(env_id: str, entry_point: str, max_steps: int | None = None) -> None:
+    """Register ``env_id`` unless it is (importing the package twice does not re-register)."""
+    if env_id not in registry:
+        register(id=env_id, entry_point=entry_point, max_episode_steps=max_steps)
+
+
 def _register_all() -> None:
-    """Register every id once (importing the package twice does not re-register)."""
     for env_id, (entry_point, max_steps) in _ENVS.items():
-        if env_id not in registry:
-            register(id=env_id, entry_point=entry_point, max_episode_steps=max_steps)
+        _register_once(env_id, entry_point, max_steps)
 
 
 _register_all()
@@ -60,31 +64,25 @@ _register_all()
 # :class:`autocurriculum.environments.parametric_cartpole.ParametricCartPole`, CartPole with pole length, pole
 # mass and gravity as the task; 500 steps per episode as CartPole-v1.
 CARTPOLE_ID = f"{NAMESPACE}/ParametricCartPole-v0"
-if CARTPOLE_ID not in registry:
-    register(id=CARTPOLE_ID, entry_point="autocurriculum.environments.parametric_cartpole:ParametricCartPole", max_episode_steps=500)
+_register_once(CARTPOLE_ID, "autocurriculum.environments.parametric_cartpole:ParametricCartPole", 500)
 
 # Waypoints: a point mass visiting three waypoints in order, with a scripted expert (the ADS and
 # OT-imitation benchmark env); 100 steps per episode.
 WAYPOINTS_ID = f"{NAMESPACE}/Waypoints-v0"
-if WAYPOINTS_ID not in registry:
-    register(id=WAYPOINTS_ID, entry_point="autocurriculum.environments.waypoints:Waypoints", max_episode_steps=100)
+_register_once(WAYPOINTS_ID, "autocurriculum.environments.waypoints:Waypoints", 100)
 
 # FetchDeliver: fetch an object, deliver it to a goal on the other side; the ADS lure task; 60 steps.
 FETCH_DELIVER_ID = f"{NAMESPACE}/FetchDeliver-v0"
-if FETCH_DELIVER_ID not in registry:
-    register(id=FETCH_DELIVER_ID, entry_point="autocurriculum.environments.fetch_deliver:FetchDeliver", max_episode_steps=60)
+_register_once(FETCH_DELIVER_ID, "autocurriculum.environments.fetch_deliver:FetchDeliver", 60)
 
 # One Meta-World v3 task from states (needs the metaworld extra; imported when made): task_name,
 # action_repeat; 100 agent steps per episode unless gym.make(..., max_episode_steps=...).
 METAWORLD_ID = f"{NAMESPACE}/MetaWorld-v0"
-if METAWORLD_ID not in registry:
-    register(id=METAWORLD_ID, entry_point="autocurriculum.environments.metaworld_env:MetaWorldTask", max_episode_steps=100)
+_register_once(METAWORLD_ID, "autocurriculum.environments.metaworld_env:MetaWorldTask", 100)
 
 # Minigrid navigation mazes (UED papers' benchmark): a MazeLevelSpace task per episode, or a
 # seed naming a random level; minigrid truncates episodes itself (max_steps grows with N).
 MAZE_ID = f"{NAMESPACE}/Maze-v0"
 MAZE_SEEDS_ID = f"{NAMESPACE}/MazeSeeds-v0"
-if MAZE_ID not in registry:
-    register(id=MAZE_ID, entry_point="autocurriculum.environments.maze:Maze")
-if MAZE_SEEDS_ID not in registry:
-    register(id=MAZE_SEEDS_ID, entry_point="autocurriculum.environments.maze:MazeSeeds")
+_register_once(MAZE_ID, "autocurriculum.environments.maze:Maze")
+_register_once(MAZE_SEEDS_ID, "autocurriculum.environments.maze:MazeSeeds")

@@ -109,9 +109,7 @@ class FetchDeliver(TaskEnvMixin, gym.Env):
     ) -> tuple[np.ndarray, dict[str, Any]]:
         """Start near the origin; ``options={"task": ...}`` sets the task (kept for later resets)."""
         super().reset(seed=seed)
-        if options and "task" in options:
-            self.set_task(options["task"])
-        task = self._start_task()
+        task = self._episode_task(options)
         self.object = task[:2].copy()
         self.goal = task[2:].copy()
         self.position = self.np_random.uniform(-0.05, 0.05, size=2)

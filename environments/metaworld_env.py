@@ -118,9 +118,7 @@ class MetaWorldTask(TaskEnvMixin, gym.Env):
     ) -> tuple[np.ndarray, dict[str, Any]]:
         """Lay out the task's variant; ``options={"task": ...}`` sets it (kept for later resets)."""
         super().reset(seed=seed)
-        if options and "task" in options:
-            self.set_task(options["task"])
-        task = self._start_task()
+        task = self._episode_task(options)
         self.mw.seed(int(task[0]))
         obs, _ = self.mw.reset()
         self.succeeded = False

@@ -7,6 +7,7 @@ draws a random task from its own ``np_random`` when it was never given one.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -20,7 +21,8 @@ class TaskEnvMixin:
     """``set_task``, ``task`` and the choice of each episode's task, for a ``gymnasium.Env``.
 
     The environment sets ``task_space`` (a :class:`~autocurriculum.teachers.spaces.BoxSpace`) and calls
-    :meth:`_init_task` in its constructor and :meth:`_start_task` in ``reset`` after seeding.
+    :meth:`_init_task` in its constructor and :meth:`_episode_task` (or :meth:`_start_task`) in
+    ``reset`` after seeding.
     """
 
     task_space: BoxSpace
@@ -54,3 +56,10 @@ class TaskEnvMixin:
         """Fix the new episode's task: the one set, or a random one from ``np_random``."""
         self._task = self._next_task.copy() if self._next_task is not None else self.task_space.sample(self.np_random)
         return self._task
+
+    def _episode_task(self, options: Mapping[str, Any] | None) -> np.ndarray:
+        """The new episode's task, in ``reset`` after seeding: ``options["task"]`` when given (kept
+        for later resets, as :meth:`set_task`), else as :meth:`_start_task`."""
+        if options and "task" in options:
+            self.set_task(options["task"])
+        return self._start_task()

@@ -96,9 +96,7 @@ class Waypoints(TaskEnvMixin, gym.Env):
     ) -> tuple[np.ndarray, dict[str, Any]]:
         """Start an episode near the origin; ``options={"task": ...}`` sets the task (kept for later resets)."""
         super().reset(seed=seed)
-        if options and "task" in options:
-            self.set_task(options["task"])
-        task = self._start_task()
+        task = self._episode_task(options)
         self.waypoints = waypoint_positions(task)
         self.position = self.np_random.uniform(-0.05, 0.05, size=2)
         self.velocity = np.zeros(2)
